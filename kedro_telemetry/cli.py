@@ -1,0 +1,144 @@
+"""``kedro telemetry ...``: see and change what Kedro-Telemetry does.
+
+Registered as a global command group, so it works inside and outside a project.
+Only ``click`` is imported at module level: Kedro loads this module on every
+command to build its help.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+__all__ = ["commands"]
+
+
+@click.group(name="kedro-telemetry")
+def commands() -> None:
+    """Commands contributed by Kedro-Telemetry."""
+
+
+@commands.group(name="telemetry")
+def telemetry() -> None:
+    """See and change whether Kedro sends anonymous usage data."""
+
+
+@telemetry.command()
+def status() -> None:
+    """Say whether data is collected here, and which setting decided it."""
+    from kedro_telemetry import consent, environment
+    from kedro_telemetry.outbox import DeliveryLog, Outbox
+
+    project = _current_project()
+    decision = consent.decide(project)
+    state = "collected" if decision.collects else "not collected"
+    delivered = DeliveryLog.default().read()
+    last = delivered[-1]["delivered_at"] if delivered else "never"
+    lines = [
+        f"Usage data is {state} here: {decision.describe()}.",
+        f"Project: {project if project else 'none (outside a Kedro project)'}",
+        f"Endpoint: {environment.endpoint()}",
+        f"Waiting in the outbox: {Outbox.default().count()}",
+        f"Last delivery: {last}",
+    ]
+    click.echo("\n".join(lines))
+
+
+@telemetry.command()
+@click.option(
+    "--global", "user_wide", is_flag=True, help="Apply to all your projects."
+)
+def enable(user_wide: bool) -> None:
+    """Allow sending anonymous usage data from this project."""
+    _record_choice(True, user_wide)
+
+
+@telemetry.command()
+@click.option(
+    "--global", "user_wide", is_flag=True, help="Apply to all your projects."
+)
+def disable(user_wide: bool) -> None:
+    """Stop sending anonymous usage data from this project."""
+    _record_choice(False, user_wide)
+
+
+@telemetry.command()
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def show(as_json: bool) -> None:
+    """List the events waiting to be sent and the last ones delivered."""
+    import json
+
+    from kedro_telemetry.outbox import DeliveryLog, Outbox
+
+    rows: list[dict[str, Any]] = [
+        {"state": "waiting", **entry.event} for entry in Outbox.default().take(10_000)
+    ]
+    rows += [{"state": "delivered", **event} for event in DeliveryLog.default().read()]
+    if as_json:
+        click.echo(json.dumps(rows, indent=2))
+        return
+    if not rows:
+        click.echo("No events are waiting and none were delivered yet.")
+        return
+    for row in rows:
+        properties = row.get("properties", {})
+        when = row.get("delivered_at") or row.get("timestamp", "")
+        what = properties.get("command") or properties.get("main_command") or ""
+        click.echo(f"{row['state']:<9}  {when:<32}  {row.get('event', '')}: {what}")
+
+
+@telemetry.command()
+@click.option(
+    "--timeout",
+    default=30.0,
+    show_default=True,
+    type=click.FloatRange(min=0.1),
+    help="Give up after this many seconds.",
+)
+def flush(timeout: float) -> None:
+    """Send the waiting events now, for instance at the end of a CI job."""
+    from kedro_telemetry.logs import stderr_logger
+    from kedro_telemetry.sender import flush as flush_outbox
+
+    stderr_logger()
+    report = flush_outbox(timeout)
+    message = f"Sent {report.sent} event(s); {report.left} left in the outbox."
+    if report.dropped:
+        message += f" Dropped {report.dropped} that Heap rejected."
+    if report.problem:
+        message += f" Last problem: {report.problem}."
+    click.echo(message)
+
+
+def _record_choice(consent_given: bool, user_wide: bool) -> None:
+    from kedro_telemetry import consent, environment, paths
+
+    if user_wide:
+        path = paths.user_consent_file()
+    else:
+        project = _current_project()
+        if project is None:
+            raise click.UsageError(
+                "There is no Kedro project here. Run this inside a project, "
+                "or add --global to decide for all your projects."
+            )
+        path = paths.project_consent_file(project)
+    try:
+        consent.write_consent_file(path, consent_given)
+    except OSError as error:
+        raise click.ClickException(f"Could not write {path}: {error.strerror}") from error
+    consent.forget()
+    scope = "all your projects" if user_wide else "this project"
+    verb = "enabled" if consent_given else "disabled"
+    click.echo(f"Telemetry {verb} for {scope} ({path}).")
+    variable = environment.disabling_variable()
+    if consent_given and variable:
+        click.echo(f"Note: {variable} is set, and it keeps telemetry off while it is.")
+
+
+def _current_project() -> Path | None:
+    from kedro.utils import find_kedro_project
+
+    return find_kedro_project(Path.cwd())

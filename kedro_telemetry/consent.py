@@ -1,0 +1,222 @@
+"""Who decided whether telemetry is collected here, and what they decided.
+
+The layers, first match wins:
+
+1. ``DO_NOT_TRACK`` / ``KEDRO_DISABLE_TELEMETRY``: off, silently, whatever the files say.
+2. The project's ``.telemetry`` (``consent: true`` or ``consent: false``).
+3. The user-wide file written by ``kedro telemetry enable|disable --global``.
+4. A question on the terminal, only from the CLI, inside a project, never in CI.
+5. Nobody decided: nothing is collected, nothing is written, nobody waits.
+
+The answer is memoised per project for the life of the process, so the CLI hook
+and the project hooks of one command always act on the same decision.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from cachetools import LRUCache
+
+from kedro_telemetry import environment, paths
+from kedro_telemetry.files import read_small_file, write_atomically
+
+__all__ = [
+    "ConsentFile",
+    "Decision",
+    "FileState",
+    "decide",
+    "forget",
+    "read_consent_file",
+    "write_consent_file",
+]
+
+# A consent file is one short line; anything much larger is not ours.
+_CONSENT_FILE_LIMIT = 64 * 1024
+
+Source = Literal["environment", "project", "user", "prompt", "undecided"]
+
+
+class FileState(enum.Enum):
+    MISSING = "missing"
+    DECIDED = "decided"
+    INVALID = "invalid"  # a regular file whose content is not a valid choice
+    UNUSABLE = "unusable"  # a directory, a dangling link, unreadable, too large
+
+
+@dataclass(frozen=True)
+class ConsentFile:
+    """What one consent file says, and why it says nothing when it does not."""
+
+    path: Path
+    state: FileState
+    consent: bool | None = None
+    problem: str = ""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The consent in force, with the setting that decided it."""
+
+    consent: bool | None
+    source: Source
+    where: str = ""  # the variable's name or the file's path
+
+    @property
+    def collects(self) -> bool:
+        """Only an explicit yes lets anything be collected."""
+        return self.consent is True
+
+    def describe(self) -> str:
+        """One line for people: what was decided and by which setting."""
+        if self.source == "environment":
+            return f"disabled by the environment variable {self.where}"
+        if self.source == "undecided":
+            return "not decided yet: nothing is collected until you answer"
+        verb = "enabled" if self.consent else "disabled"
+        origin = {
+            "project": "the project's .telemetry file",
+            "user": "your user-wide setting",
+            "prompt": "your answer at the prompt, saved in",
+        }[self.source]
+        return f"{verb} by {origin} {self.where}".rstrip()
+
+
+def read_consent_file(path: Path) -> ConsentFile:
+    """Read a consent file without ever raising: every fault is a state."""
+    try:
+        data = read_small_file(path, _CONSENT_FILE_LIMIT)
+    except FileNotFoundError:
+        if path.is_symlink():
+            return ConsentFile(path, FileState.UNUSABLE, problem="a link to nothing")
+        return ConsentFile(path, FileState.MISSING)
+    except OSError as error:
+        return ConsentFile(path, FileState.UNUSABLE, problem=_reason(error))
+    content = _parse_mapping(data)
+    if content is None:
+        return ConsentFile(path, FileState.INVALID, problem="not a YAML mapping")
+    consent = content.get("consent")
+    if not isinstance(consent, bool):
+        return ConsentFile(
+            path, FileState.INVALID, problem="`consent` is not true or false"
+        )
+    return ConsentFile(path, FileState.DECIDED, consent=consent)
+
+
+def write_consent_file(path: Path, consent: bool) -> None:
+    """Record ``consent`` in ``path`` atomically, keeping any other keys it holds."""
+    import yaml
+
+    content: dict[str, Any] = {}
+    try:
+        content = _parse_mapping(read_small_file(path, _CONSENT_FILE_LIMIT)) or {}
+    except OSError:
+        pass
+    content["consent"] = consent
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = yaml.safe_dump(content, default_flow_style=False, sort_keys=False)
+    write_atomically(path, text.encode("utf-8"), mode=0o644)
+
+
+_decisions: LRUCache[str, Decision] = LRUCache(maxsize=64)
+
+
+def decide(project_path: Path | None, *, may_prompt: bool = False) -> Decision:
+    """The consent for ``project_path`` (``None`` outside a project).
+
+    The environment is read every time, since it always wins; the files and the
+    prompt are consulted once per project and process.
+    """
+    variable = environment.disabling_variable()
+    if variable:
+        return Decision(False, "environment", variable)
+    key = str(project_path.resolve()) if project_path else ""
+    decision = _decisions.get(key)
+    if decision is None:
+        decision = _decide_from_files_or_prompt(project_path, may_prompt)
+        _decisions[key] = decision
+    return decision
+
+
+def forget() -> None:
+    """Drop the memoised decisions, after the files were changed in this process."""
+    _decisions.clear()
+
+
+def _decide_from_files_or_prompt(
+    project_path: Path | None, may_prompt: bool
+) -> Decision:
+    project_file = None
+    if project_path is not None:
+        project_file = read_consent_file(paths.project_consent_file(project_path))
+        if project_file.state is FileState.DECIDED:
+            return Decision(project_file.consent, "project", str(project_file.path))
+    user_file = read_consent_file(paths.user_consent_file())
+    if user_file.state is FileState.DECIDED:
+        return Decision(user_file.consent, "user", str(user_file.path))
+    if (
+        may_prompt
+        and project_file is not None
+        and project_file.state in (FileState.MISSING, FileState.INVALID)
+        and _can_ask()
+    ):
+        return _ask_and_record(project_file.path)
+    return Decision(None, "undecided")
+
+
+def _can_ask() -> bool:
+    """A question needs a person: a terminal on both ends and no CI service."""
+    try:
+        interactive = sys.stdin.isatty() and sys.stderr.isatty()
+    except (AttributeError, ValueError):  # replaced or closed streams
+        return False
+    return interactive and not environment.is_ci()
+
+
+_QUESTION = """\
+Kedro-Telemetry asks once per project: may Kedro send anonymous usage data to the
+Kedro maintainers, so they can see which commands and features are used?
+Each kedro command would send one event: the command with every value replaced by
+*****, SHA-256 hashes of your host, user, project and package names, the Kedro,
+Python and plugin versions, your OS, and counts of datasets, nodes and pipelines.
+Full list: https://github.com/kedro-org/kedro-plugins/tree/main/kedro-telemetry
+Your answer goes to {path}. Change it any time with `kedro telemetry enable` or
+`kedro telemetry disable`; add --global to apply it to all your projects.
+Share anonymous usage data?"""
+
+
+def _ask_and_record(path: Path) -> Decision:
+    import click
+
+    try:
+        answer = click.confirm(_QUESTION.format(path=path), default=False, err=True)
+    except click.Abort:
+        click.echo("", err=True)
+        return Decision(None, "undecided")
+    try:
+        write_consent_file(path, answer)
+    except OSError as error:
+        click.echo(
+            f"Kedro-Telemetry could not save your answer in {path} ({_reason(error)}); "
+            "it applies to this command only.",
+            err=True,
+        )
+    return Decision(answer, "prompt", str(path))
+
+
+def _parse_mapping(data: bytes) -> dict[str, Any] | None:
+    import yaml
+
+    try:
+        content = yaml.safe_load(data.decode("utf-8"))
+    except (UnicodeDecodeError, yaml.YAMLError, RecursionError):
+        return None
+    return content if isinstance(content, dict) else None
+
+
+def _reason(error: OSError) -> str:
+    return error.strerror or type(error).__name__

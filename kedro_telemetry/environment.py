@@ -1,0 +1,85 @@
+"""What the process environment says about telemetry.
+
+Every environment variable the plugin reads is named here, so that the README,
+``kedro telemetry status`` and the code agree on them.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = [
+    "APP_ID_VARIABLE",
+    "CI_VARIABLES",
+    "DEBUG_VARIABLE",
+    "DEFAULT_APP_ID",
+    "DEFAULT_ENDPOINT",
+    "ENDPOINT_VARIABLE",
+    "OPT_OUT_VARIABLES",
+    "app_id",
+    "debug_enabled",
+    "disabling_variable",
+    "endpoint",
+    "is_ci",
+]
+
+OPT_OUT_VARIABLES = ("DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY")
+ENDPOINT_VARIABLE = "KEDRO_TELEMETRY_ENDPOINT"
+APP_ID_VARIABLE = "KEDRO_TELEMETRY_APP_ID"
+DEBUG_VARIABLE = "KEDRO_TELEMETRY_DEBUG"
+
+DEFAULT_ENDPOINT = "https://heapanalytics.com/api/track"
+DEFAULT_APP_ID = "2388822444"  # the Kedro project's production Heap app
+
+# Values that people write to mean "off"; anything else non-empty means "on".
+_FALSY_WORDS = frozenset({"0", "false", "no", "off", "n"})
+
+# One variable per CI service; each is set by the service on every job.
+CI_VARIABLES = (
+    "CI",  # the common convention (GitHub, GitLab, CircleCI, Travis, Buildkite...)
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "BITBUCKET_BUILD_NUMBER",
+    "JENKINS_URL",
+    "CODEBUILD_BUILD_ID",
+    "CIRCLECI",
+    "TRAVIS",
+    "BUILDKITE",
+    "TF_BUILD",  # Azure Pipelines
+    "TEAMCITY_VERSION",
+)
+
+
+def _is_truthy(value: str | None) -> bool:
+    if value is None:
+        return False
+    value = value.strip()
+    return bool(value) and value.lower() not in _FALSY_WORDS
+
+
+def disabling_variable() -> str | None:
+    """The name of the opt-out variable that switches telemetry off, if any."""
+    for name in OPT_OUT_VARIABLES:
+        if _is_truthy(os.environ.get(name)):
+            return name
+    return None
+
+
+def debug_enabled() -> bool:
+    """Debug mode prints each event on stderr instead of queueing it."""
+    return _is_truthy(os.environ.get(DEBUG_VARIABLE))
+
+
+def endpoint() -> str:
+    """Heap's track URL, or the one a test, the EU data centre or a relay names."""
+    return os.environ.get(ENDPOINT_VARIABLE, "").strip() or DEFAULT_ENDPOINT
+
+
+def app_id() -> str:
+    """The Heap app that receives the events."""
+    return os.environ.get(APP_ID_VARIABLE, "").strip() or DEFAULT_APP_ID
+
+
+def is_ci() -> bool:
+    """Whether a known CI service runs this process."""
+    return any(_is_truthy(os.environ.get(name)) for name in CI_VARIABLES)

@@ -1,0 +1,243 @@
+"""The durable queue of events waiting to be sent.
+
+Each event is its own file in the user's state directory, written atomically
+and readable only by the user (0600), named so that the oldest sort first.
+One file per event means parallel ``kedro`` commands never write the same file,
+and a corrupt file costs one event, not the queue.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+from kedro_telemetry import paths
+from kedro_telemetry.files import read_small_file, write_atomically
+
+__all__ = [
+    "MAX_BYTES",
+    "MAX_EVENTS",
+    "DeliveryLog",
+    "Entry",
+    "Outbox",
+    "SenderLock",
+]
+
+MAX_EVENTS = 10_000
+MAX_BYTES = 5 * 1024 * 1024
+# One event is a few kilobytes; a file far larger than that is not one of ours.
+_MAX_EVENT_FILE = 256 * 1024
+_STALE_TEMPORARY_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One queued record: the event and where it goes."""
+
+    path: Path
+    record: dict[str, Any]
+
+    @property
+    def destination(self) -> tuple[str, str]:
+        return str(self.record["endpoint"]), str(self.record["app_id"])
+
+    @property
+    def event(self) -> dict[str, Any]:
+        return dict(self.record["event"])
+
+
+class Outbox:
+    """A directory of queued events, oldest first."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    @classmethod
+    def default(cls) -> Outbox:
+        return cls(paths.state_dir() / "outbox")
+
+    def put(self, record: dict[str, Any]) -> Path:
+        """Queue one record: ``{"endpoint", "app_id", "event"}``."""
+        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        key = record["event"]["idempotency_key"]
+        path = self.directory / f"{time.time_ns():020d}-{key}.json"
+        write_atomically(path, json.dumps(record).encode("utf-8"), mode=0o600)
+        return path
+
+    def files(self) -> list[Path]:
+        """Queued event files, oldest first; temporary files are not events yet."""
+        try:
+            names = os.listdir(self.directory)
+        except FileNotFoundError:
+            return []
+        return [
+            self.directory / name
+            for name in sorted(names)
+            if name.endswith(".json") and not name.startswith(".")
+        ]
+
+    def count(self) -> int:
+        return len(self.files())
+
+    def take(self, limit: int) -> list[Entry]:
+        """Up to ``limit`` readable entries, oldest first; corrupt files are removed."""
+        entries: list[Entry] = []
+        for path in self.files():
+            if len(entries) >= limit:
+                break
+            record = self._read(path)
+            if record is not None:
+                entries.append(Entry(path, record))
+        return entries
+
+    def remove(self, entries: list[Entry]) -> None:
+        for entry in entries:
+            with contextlib.suppress(FileNotFoundError):
+                entry.path.unlink()
+
+    def trim(self, max_events: int = MAX_EVENTS, max_bytes: int = MAX_BYTES) -> int:
+        """Drop the oldest events until the queue is within bounds; return how many."""
+        sized: list[tuple[Path, int]] = []
+        for path in self.files():
+            with contextlib.suppress(FileNotFoundError):
+                sized.append((path, path.stat().st_size))
+        total = sum(size for _, size in sized)
+        dropped = 0
+        for path, size in sized:
+            if len(sized) - dropped <= max_events and total <= max_bytes:
+                break
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
+            total -= size
+            dropped += 1
+        return dropped
+
+    def remove_stale_temporaries(self) -> None:
+        """Remove what a writer that crashed mid-write left behind."""
+        cutoff = time.time() - _STALE_TEMPORARY_SECONDS
+        try:
+            names = os.listdir(self.directory)
+        except FileNotFoundError:
+            return
+        for name in names:
+            if name.startswith(".tmp-"):
+                path = self.directory / name
+                with contextlib.suppress(OSError):
+                    if path.stat().st_mtime < cutoff:
+                        path.unlink()
+
+    def _read(self, path: Path) -> dict[str, Any] | None:
+        try:
+            record = json.loads(read_small_file(path, _MAX_EVENT_FILE))
+            if _is_record(record):
+                return dict(record)
+        except FileNotFoundError:
+            return None  # sent and removed by someone else meanwhile
+        except (OSError, ValueError):
+            pass
+        with contextlib.suppress(OSError):
+            path.unlink()
+        return None
+
+
+def _is_record(record: Any) -> bool:
+    return (
+        isinstance(record, dict)
+        and isinstance(record.get("endpoint"), str)
+        and isinstance(record.get("app_id"), str)
+        and isinstance(record.get("event"), dict)
+        and isinstance(record["event"].get("idempotency_key"), str)
+        and isinstance(record["event"].get("properties"), dict)
+    )
+
+
+class DeliveryLog:
+    """The last events Heap accepted, kept for ``kedro telemetry show``."""
+
+    KEEP = 20
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+
+    @classmethod
+    def default(cls) -> DeliveryLog:
+        return cls(paths.state_dir() / "delivered.json")
+
+    def read(self) -> list[dict[str, Any]]:
+        try:
+            content = json.loads(read_small_file(self.path, 4 * 1024 * 1024))
+        except (OSError, ValueError):
+            return []
+        if not isinstance(content, list):
+            return []
+        return [item for item in content if isinstance(item, dict)]
+
+    def add(self, delivered: list[dict[str, Any]], when: str) -> None:
+        stamped = [{"delivered_at": when, **event} for event in delivered]
+        kept = (self.read() + stamped)[-self.KEEP :]
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomically(self.path, json.dumps(kept).encode("utf-8"), mode=0o600)
+
+
+class SenderLock:
+    """An advisory lock so that one sender drains the outbox at a time.
+
+    The operating system releases it when the holder exits, even after a crash,
+    so a lock is never left stale.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._handle: IO[bytes] | None = None
+
+    @classmethod
+    def default(cls) -> SenderLock:
+        return cls(paths.state_dir() / "sender.lock")
+
+    def acquire(self, wait_seconds: float = 0.0) -> bool:
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        handle = open(self.path, "a+b")  # noqa: SIM115 (held until release)
+        deadline = time.monotonic() + wait_seconds
+        while True:
+            if _try_lock(handle):
+                self._handle = handle
+                return True
+            if time.monotonic() >= deadline:
+                handle.close()
+                return False
+            time.sleep(0.05)
+
+    def release(self) -> None:
+        if self._handle is not None:
+            self._handle.close()  # closing the descriptor releases the lock
+            self._handle = None
+
+    @contextlib.contextmanager
+    def held(self, wait_seconds: float = 0.0) -> Iterator[bool]:
+        acquired = self.acquire(wait_seconds)
+        try:
+            yield acquired
+        finally:
+            self.release()
+
+
+def _try_lock(handle: IO[bytes]) -> bool:
+    try:
+        if os.name == "nt":
+            import msvcrt
+
+            handle.seek(0)
+            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
+        else:
+            import fcntl
+
+            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        return False
+    return True

@@ -1,0 +1,301 @@
+"""The only module that speaks HTTP: drains the outbox into Heap's track API.
+
+It runs in a detached process started after a command ends (``python -m
+kedro_telemetry.sender``), or in the foreground for ``kedro telemetry flush``.
+Either way it works under one deadline that covers DNS, connecting, waiting for
+an answer and backing off, and it leaves what it could not send for next time.
+
+Retries follow what can succeed later: network errors, 408, 429 (honouring
+``Retry-After``) and 5xx. A 400 means Heap will never take the event, so it is
+dropped and the reason is logged. Each event keeps its ``idempotency_key``
+through every retry, so Heap stores it once however often it is posted.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import enum
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import requests
+
+from kedro_telemetry import paths
+from kedro_telemetry.outbox import DeliveryLog, Entry, Outbox, SenderLock
+
+__all__ = [
+    "BACKGROUND_DEADLINE_SECONDS",
+    "BATCH_SIZE",
+    "Report",
+    "Sender",
+    "deliver_outbox",
+    "flush",
+    "main",
+]
+
+BATCH_SIZE = 1000  # Heap's bulk form takes at most 1,000 events a request
+BACKGROUND_DEADLINE_SECONDS = 60.0
+_CONNECT_TIMEOUT = 5.0
+_READ_TIMEOUT = 10.0
+_BACKOFF_BASE = 0.5
+_BACKOFF_CAP = 15.0
+
+logger = logging.getLogger("kedro_telemetry")
+
+
+class Verdict(enum.Enum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"  # 400: never acceptable, drop
+    RETRY = "retry"  # might succeed later
+    REFUSED = "refused"  # other answers (401, 404, 3xx): keep, stop this run
+
+
+@dataclass(frozen=True)
+class Outcome:
+    verdict: Verdict
+    reason: str = ""
+    retry_after: float | None = None
+
+
+@dataclass
+class Report:
+    """What one drain did, for ``flush`` to tell and for the log."""
+
+    sent: int = 0
+    dropped: int = 0
+    left: int = 0
+    finished: bool = True
+    problem: str = ""
+
+
+class Sender:
+    """Posts the outbox, oldest first, in bulk requests, until empty or out of time."""
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        delivery_log: DeliveryLog,
+        *,
+        deadline: float,
+        session: requests.Session | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._outbox = outbox
+        self._log = delivery_log
+        self._deadline = deadline
+        self._session = session or requests.Session()
+        self._clock = clock
+        self._sleep = sleep
+        self.report = Report()
+
+    def drain(self) -> Report:
+        attempt = 0
+        while self._remaining() > 0:
+            self._outbox.trim()
+            entries = self._outbox.take(BATCH_SIZE)
+            if not entries:
+                break
+            destination = entries[0].destination
+            batch = [entry for entry in entries if entry.destination == destination]
+            outcome = self._send(batch)
+            if outcome.verdict is Verdict.REFUSED:
+                self.report.problem = outcome.reason
+                break
+            if outcome.verdict is Verdict.RETRY:
+                self.report.problem = outcome.reason
+                wait = self._wait_before_retry(outcome, attempt)
+                attempt += 1
+                if wait >= self._remaining():
+                    break
+                self._sleep(wait)
+                continue
+            attempt = 0
+        self.report.left = self._outbox.count()
+        self.report.finished = self.report.left == 0
+        if self.report.finished:
+            self.report.problem = ""
+        return self.report
+
+    def _send(self, batch: list[Entry]) -> Outcome:
+        """Post ``batch``; on a 400 split it to find and drop only the bad events."""
+        endpoint, app_id = batch[0].destination
+        outcome = self._post(endpoint, app_id, [entry.event for entry in batch])
+        if outcome.verdict is Verdict.ACCEPTED:
+            self._outbox.remove(batch)
+            self._record_delivered(batch)
+            self.report.sent += len(batch)
+        elif outcome.verdict is Verdict.REJECTED and len(batch) == 1:
+            self._outbox.remove(batch)
+            self.report.dropped += 1
+            logger.warning(
+                "Heap rejected event %s; dropped it: %s",
+                batch[0].event.get("idempotency_key"),
+                outcome.reason,
+            )
+        elif outcome.verdict is Verdict.REJECTED:
+            middle = len(batch) // 2
+            for half in (batch[:middle], batch[middle:]):
+                half_outcome = self._send(half)
+                if half_outcome.verdict not in (Verdict.ACCEPTED, Verdict.REJECTED):
+                    return half_outcome
+        return outcome
+
+    def _post(self, endpoint: str, app_id: str, events: list[dict[str, Any]]) -> Outcome:
+        remaining = self._remaining()
+        if remaining <= 0:
+            return Outcome(Verdict.RETRY, "out of time")
+        timeout = (min(_CONNECT_TIMEOUT, remaining), min(_READ_TIMEOUT, remaining))
+        try:
+            response = self._session.post(
+                endpoint,
+                json={"app_id": app_id, "events": events},
+                timeout=timeout,
+                allow_redirects=False,  # a POST is never replayed to another host
+            )
+        except requests.RequestException as error:
+            return Outcome(Verdict.RETRY, f"network: {type(error).__name__}")
+        status = response.status_code
+        if 200 <= status < 300:
+            return Outcome(Verdict.ACCEPTED)
+        if status == 400:
+            return Outcome(Verdict.REJECTED, f"HTTP 400 {response.text[:200]!r}")
+        if status in (408, 429) or status >= 500:
+            retry_after = _parse_retry_after(response.headers.get("Retry-After"))
+            return Outcome(Verdict.RETRY, f"HTTP {status}", retry_after)
+        return Outcome(Verdict.REFUSED, f"HTTP {status}")
+
+    def _wait_before_retry(self, outcome: Outcome, attempt: int) -> float:
+        if outcome.retry_after is not None:
+            return outcome.retry_after
+        backoff = min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt)
+        return backoff * (0.5 + random.random() / 2)  # jitter: senders do not align
+
+    def _record_delivered(self, batch: list[Entry]) -> None:
+        try:
+            self._log.add([entry.event for entry in batch], _utc_now())
+        except OSError:
+            logger.debug("could not update the delivery log", exc_info=True)
+
+    def _remaining(self) -> float:
+        return self._deadline - self._clock()
+
+
+def _parse_retry_after(value: str | None) -> float | None:
+    """``Retry-After`` as seconds, in either of its two forms."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def deliver_outbox(seconds: float, outbox: Outbox | None = None) -> Report:
+    """Drain the outbox for at most ``seconds``, DNS and all.
+
+    ``requests`` has no timeout for name resolution, so the drain runs in a
+    daemon thread and is abandoned at the deadline; an abandoned request is
+    harmless, since an event leaves the outbox only after Heap accepted it.
+    """
+    outbox = outbox or Outbox.default()
+    sender = Sender(outbox, DeliveryLog.default(), deadline=time.monotonic() + seconds)
+    worker = threading.Thread(target=sender.drain, name="kedro-telemetry-sender", daemon=True)
+    worker.start()
+    worker.join(seconds + 1.0)
+    if worker.is_alive():
+        report = sender.report
+        report.finished = False
+        report.left = outbox.count()
+        report.problem = report.problem or "the endpoint did not answer in time"
+        return report
+    return sender.report
+
+
+def flush(seconds: float) -> Report:
+    """Send the outbox now, in the foreground, waiting for a busy sender if need be."""
+    started = time.monotonic()
+    lock = SenderLock.default()
+    if not lock.acquire(wait_seconds=seconds):
+        return Report(
+            left=Outbox.default().count(),
+            finished=False,
+            problem="another sender kept the outbox busy",
+        )
+    try:
+        Outbox.default().remove_stale_temporaries()
+        return deliver_outbox(max(0.1, seconds - (time.monotonic() - started)))
+    finally:
+        lock.release()
+
+
+def main() -> int:
+    """Entry point of the detached sender; never raises, always exits 0."""
+    started = time.monotonic()
+    try:
+        _log_to_file()
+        outbox = Outbox.default()
+        while True:
+            remaining = BACKGROUND_DEADLINE_SECONDS - (time.monotonic() - started)
+            lock = SenderLock.default()
+            if remaining <= 0 or not lock.acquire():
+                return 0  # a sender is already draining: it will see our events
+            try:
+                outbox.remove_stale_temporaries()
+                report = deliver_outbox(remaining, outbox)
+            finally:
+                lock.release()
+            _log_report(report)
+            # An event queued while we held the lock may have had its own sender
+            # give up on the lock; look once more before leaving.
+            if not report.finished or outbox.count() == 0:
+                return 0
+    except Exception:
+        logger.exception("the sender stopped on an unexpected error")
+        return 0
+
+
+def _log_report(report: Report) -> None:
+    if report.sent or report.dropped or report.left:
+        logger.info(
+            "sent %d, dropped %d, left %d%s",
+            report.sent,
+            report.dropped,
+            report.left,
+            f" ({report.problem})" if report.problem else "",
+        )
+
+
+def _log_to_file() -> None:
+    """The detached sender has no terminal: its log goes to a small rotating file."""
+    from logging.handlers import RotatingFileHandler
+
+    directory = paths.state_dir()
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    handler = RotatingFileHandler(
+        directory / "sender.log", maxBytes=256 * 1024, backupCount=1, encoding="utf-8"
+    )
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+    logger.handlers[:] = [handler]
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,48 @@
+"""Fixtures: an isolated home, a real Kedro project, a real Heap receiver."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.support.heap_receiver import HeapReceiver
+from tests.support.kedro_env import isolated_environment, make_project
+
+
+@pytest.fixture(scope="session")
+def project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("template")
+    return make_project(root, isolated_environment(root))
+
+
+@pytest.fixture
+def env(tmp_path: Path) -> dict[str, str]:
+    return isolated_environment(tmp_path)
+
+
+@pytest.fixture
+def project(tmp_path: Path, project_template: Path) -> Path:
+    destination = tmp_path / "spaceship-log"
+    shutil.copytree(project_template, destination)
+    return destination
+
+
+@pytest.fixture
+def receiver(env: dict[str, str]) -> Iterator[HeapReceiver]:
+    with HeapReceiver() as running:
+        env["KEDRO_TELEMETRY_ENDPOINT"] = running.url
+        yield running
+    assert running.violations == [], "the plugin sent something Heap would refuse"
+
+
+@pytest.fixture
+def home(env: dict[str, str]) -> Path:
+    return Path(env["HOME"])
+
+
+@pytest.fixture
+def state_dir(env: dict[str, str]) -> Path:
+    return Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"

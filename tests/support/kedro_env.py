@@ -1,0 +1,124 @@
+"""Real ``kedro`` processes in an isolated home, and a real project to run them in."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+__all__ = [
+    "PACKAGE",
+    "PROJECT_NAME",
+    "isolated_environment",
+    "kedro",
+    "kedro_without_hooks",
+    "make_project",
+]
+
+PROJECT_NAME = "Spaceship Log"
+PACKAGE = "spaceship_log"
+_SUPPORT = Path(__file__).parent
+_KEDRO = str(Path(sys.executable).with_name("kedro"))
+
+# Variables that would change what the plugin does; tests set the ones they want.
+_CLEARED = (
+    "DO_NOT_TRACK",
+    "KEDRO_DISABLE_TELEMETRY",
+    "KEDRO_TELEMETRY_ENDPOINT",
+    "KEDRO_TELEMETRY_APP_ID",
+    "KEDRO_TELEMETRY_DEBUG",
+    "CI",
+    "GITHUB_ACTIONS",
+    "GITLAB_CI",
+    "BITBUCKET_BUILD_NUMBER",
+    "JENKINS_URL",
+    "CODEBUILD_BUILD_ID",
+    "CIRCLECI",
+    "TRAVIS",
+    "BUILDKITE",
+    "TF_BUILD",
+    "TEAMCITY_VERSION",
+    "KEDRO_LOGGING_CONFIG",
+)
+
+
+def isolated_environment(root: Path) -> dict[str, str]:
+    """An environment whose home and XDG directories are under ``root``."""
+    env = {k: v for k, v in os.environ.items() if k not in _CLEARED}
+    for name, sub in (
+        ("HOME", "home"),
+        ("XDG_CONFIG_HOME", "home/.config"),
+        ("XDG_STATE_HOME", "home/.local/state"),
+        ("XDG_CACHE_HOME", "home/.cache"),
+        ("XDG_DATA_HOME", "home/.local/share"),
+    ):
+        path = root / sub
+        path.mkdir(parents=True, exist_ok=True)
+        env[name] = str(path)
+    # Nothing may leave this machine: an unset endpoint would mean Heap itself.
+    env["KEDRO_TELEMETRY_ENDPOINT"] = "http://127.0.0.1:9/unset-endpoint"
+    env["NO_COLOR"] = "1"
+    env["COLUMNS"] = "200"
+    env["PYTHONWARNINGS"] = "ignore"
+    return env
+
+
+def kedro(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``kedro`` command."""
+    return subprocess.run(
+        [_KEDRO, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def kedro_without_hooks(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """The same command with the plugin's hooks blocked: the baseline."""
+    return subprocess.run(
+        [sys.executable, str(_SUPPORT / "kedro_without_hooks.py"), *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def make_project(parent: Path, env: dict[str, str]) -> Path:
+    """``kedro new`` (offline template), plus a small pipeline and catalog."""
+    result = kedro(
+        "new",
+        "--name",
+        PROJECT_NAME,
+        "--tools",
+        "none",
+        "--example",
+        "no",
+        "--telemetry",
+        "no",
+        cwd=parent,
+        env={**env, "DO_NOT_TRACK": "1"},
+    )
+    if result.returncode != 0:
+        raise RuntimeError(f"kedro new failed:\n{result.stdout}\n{result.stderr}")
+    project = parent / "spaceship-log"
+    (project / ".telemetry").unlink()
+    package = project / "src" / PACKAGE
+    shutil.copy(_SUPPORT / "project_files" / "pipeline_registry.py", package)
+    shutil.copy(_SUPPORT / "project_files" / "notes.py", package)
+    shutil.copy(_SUPPORT / "project_files" / "catalog.yml", project / "conf" / "base")
+    (project / "conf" / "base" / "parameters.yml").write_text("start: 3\n")
+    return project

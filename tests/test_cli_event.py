@@ -1,0 +1,78 @@
+"""One consented ``kedro`` command in a real project sends one correct event."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+from tests.support.heap_receiver import HeapReceiver
+from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
+
+PROJECT_DIR_NAME = "spaceship-log"
+
+
+def consent(project: Path, value: str = "true") -> None:
+    (project / ".telemetry").write_text(f"consent: {value}\n")
+
+
+def sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def test_kedro_info_sends_one_event_with_the_base_fields(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    consent(project)
+    result = kedro("info", cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+
+    [event] = receiver.wait_for(1)
+    properties = event["properties"]
+    assert event["event"] == "CLI command"
+    assert properties["command"] == "kedro info"
+    assert properties["main_command"] == "info"
+    assert properties["package_name"] == sha256(PACKAGE)
+    assert properties["project_name"] == sha256(PROJECT_NAME)
+    assert properties["project_version"] == "1.7.0"
+    assert properties["telemetry_version"] == "1.0.0"
+    assert properties["is_ci_env"] == "false"
+    assert len(event["identity"]) == 64
+    assert "number_of_datasets" not in properties  # `info` builds no catalog
+
+
+def test_kedro_run_masks_values_and_merges_the_statistics(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    consent(project)
+    result = kedro(
+        "run", "--pipeline=__default__", "--params=token=s3cret", cwd=project, env=env
+    )
+    assert result.returncode == 0, result.stderr
+
+    events = receiver.wait_for(1)
+    receiver.wait_for(2, seconds=2)  # a second event would be a defect: give it time
+    assert len(receiver.accepted) == 1
+    properties = events[0]["properties"]
+    assert properties["command"] == "kedro run --pipeline ***** --params *****"
+    assert properties["main_command"] == "run"
+    assert properties["number_of_datasets"] == 2
+    assert properties["number_of_nodes"] == 2
+    assert properties["number_of_pipelines"] == 2
+    assert properties["dataset_type_count.kedro.io.memory_dataset.MemoryDataset"] == 1
+    assert properties["dataset_type_count.custom"] == 1
+    assert "s3cret" not in str(receiver.requests)
+    assert "__default__" not in str(receiver.requests)
+
+
+def test_opted_out_project_prints_the_notice_on_stderr_and_sends_nothing(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    consent(project, "false")
+    result = kedro("info", cwd=project, env=env)
+    assert result.returncode == 0
+    assert (
+        "Kedro-Telemetry is installed, but you have opted out of sharing usage "
+        "analytics so none will be collected." in result.stderr
+    )
+    assert "opted out" not in result.stdout
+    assert receiver.wait_for(1, seconds=2) == []
