@@ -57,7 +57,9 @@ def _check_name(name: Any) -> None:
     if not isinstance(name, str) or not name.strip():
         raise ValueError("the event name must be a non-empty string")
     if len(name) > events.MAX_TEXT:
-        raise ValueError(f"the event name must be under {events.MAX_TEXT + 1} characters")
+        raise ValueError(
+            f"the event name must be under {events.MAX_TEXT + 1} characters"
+        )
 
 
 def _check_properties(properties: Any) -> None:

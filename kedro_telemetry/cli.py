@@ -47,18 +47,14 @@ def status() -> None:
 
 
 @telemetry.command()
-@click.option(
-    "--global", "user_wide", is_flag=True, help="Apply to all your projects."
-)
+@click.option("--global", "user_wide", is_flag=True, help="Apply to all your projects.")
 def enable(user_wide: bool) -> None:
     """Allow sending anonymous usage data from this project."""
     _record_choice(True, user_wide)
 
 
 @telemetry.command()
-@click.option(
-    "--global", "user_wide", is_flag=True, help="Apply to all your projects."
-)
+@click.option("--global", "user_wide", is_flag=True, help="Apply to all your projects.")
 def disable(user_wide: bool) -> None:
     """Stop sending anonymous usage data from this project."""
     _record_choice(False, user_wide)
@@ -128,7 +124,9 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
     try:
         consent.write_consent_file(path, consent_given)
     except OSError as error:
-        raise click.ClickException(f"Could not write {path}: {error.strerror}") from error
+        raise click.ClickException(
+            f"Could not write {path}: {error.strerror}"
+        ) from error
     consent.forget()
     scope = "all your projects" if user_wide else "this project"
     verb = "enabled" if consent_given else "disabled"
@@ -141,4 +139,5 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
 def _current_project() -> Path | None:
     from kedro.utils import find_kedro_project
 
-    return find_kedro_project(Path.cwd())
+    found: Path | None = find_kedro_project(Path.cwd())
+    return found

@@ -2,7 +2,7 @@
 
 The layers, first match wins:
 
-1. ``DO_NOT_TRACK`` / ``KEDRO_DISABLE_TELEMETRY``: off, silently, whatever the files say.
+1. ``DO_NOT_TRACK`` / ``KEDRO_DISABLE_TELEMETRY``: off, silently, over any file.
 2. The project's ``.telemetry`` (``consent: true`` or ``consent: false``).
 3. The user-wide file written by ``kedro telemetry enable|disable --global``.
 4. A question on the terminal, only from the CLI, inside a project, never in CI.
@@ -14,6 +14,7 @@ and the project hooks of one command always act on the same decision.
 
 from __future__ import annotations
 
+import contextlib
 import enum
 import sys
 from dataclasses import dataclass
@@ -112,10 +113,8 @@ def write_consent_file(path: Path, consent: bool) -> None:
     import yaml
 
     content: dict[str, Any] = {}
-    try:
+    with contextlib.suppress(OSError):
         content = _parse_mapping(read_small_file(path, _CONSENT_FILE_LIMIT)) or {}
-    except OSError:
-        pass
     content["consent"] = consent
     path.parent.mkdir(parents=True, exist_ok=True)
     text = yaml.safe_dump(content, default_flow_style=False, sort_keys=False)
@@ -184,8 +183,9 @@ Each kedro command would send one event: the command with every value replaced b
 *****, SHA-256 hashes of your host, user, project and package names, the Kedro,
 Python and plugin versions, your OS, and counts of datasets, nodes and pipelines.
 Full list: https://github.com/kedro-org/kedro-plugins/tree/main/kedro-telemetry
-Your answer goes to {path}. Change it any time with `kedro telemetry enable` or
-`kedro telemetry disable`; add --global to apply it to all your projects.
+Your answer is saved in {path}; `kedro telemetry enable` or `disable` changes it.
+To answer once for all your projects: `kedro telemetry enable --global`
+or `kedro telemetry disable --global`.
 Share anonymous usage data?"""
 
 

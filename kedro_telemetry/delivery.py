@@ -27,7 +27,11 @@ def deliver(event: dict[str, Any]) -> bool:
         sys.stderr.flush()
         return False
     Outbox.default().put(
-        {"endpoint": environment.endpoint(), "app_id": environment.app_id(), "event": event}
+        {
+            "endpoint": environment.endpoint(),
+            "app_id": environment.app_id(),
+            "event": event,
+        }
     )
     start_sender()
     return True

@@ -39,7 +39,11 @@ MAX_TEXT = 1023
 
 # Dataset classes from these packages are public names; any other class is the
 # user's own code, and its name could say something about their work.
-_PUBLIC_DATASET_PACKAGES = ("kedro.io.", "kedro_datasets.", "kedro_datasets_experimental.")
+_PUBLIC_DATASET_PACKAGES = (
+    "kedro.io.",
+    "kedro_datasets.",
+    "kedro_datasets_experimental.",
+)
 
 Properties = dict[str, "str | int | float"]
 
@@ -93,8 +97,10 @@ def project_properties(
         # A hash of the human project name, for the same reason.
         properties["project_name"] = sha256_hex(project_name)
     if tools:
-        # The names of Kedro's own starter tools (lint, test, ...), chosen from a fixed list.
-        properties["tools"] = tools if isinstance(tools, str) else ", ".join(map(str, tools))
+        # Names of Kedro's own starter tools (lint, test, ...), from a fixed list.
+        properties["tools"] = (
+            tools if isinstance(tools, str) else ", ".join(map(str, tools))
+        )
     if example_pipeline:
         properties["example_pipeline"] = str(example_pipeline)
     return properties
@@ -133,14 +139,17 @@ def clean_properties(properties: Mapping[str, Any]) -> Properties:
     """
     cleaned: Properties = {}
     for key, value in properties.items():
-        if value is None:
-            continue
-        if isinstance(value, bool):
-            value = "true" if value else "false"
-        elif not isinstance(value, int | float):
-            value = str(value)[:MAX_TEXT]
-        cleaned[str(key)[:MAX_TEXT]] = value
+        if value is not None:
+            cleaned[str(key)[:MAX_TEXT]] = _heap_value(value)
     return cleaned
+
+
+def _heap_value(value: Any) -> str | int | float:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return value
+    return str(value)[:MAX_TEXT]
 
 
 def build_event(

@@ -99,7 +99,7 @@ def _dataset_types(catalog: Any) -> Iterable[str | None]:
     """The class path of every dataset that is not a parameter."""
     names = [
         name
-        for name in catalog.keys()
+        for name in catalog.keys()  # noqa: SIM118 (a catalog, not a dict)
         if name != "parameters" and not name.startswith("params:")
     ]
     return [catalog.get_type(name) for name in names]

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import stat
 from pathlib import Path
 
-__all__ = ["FileTooLargeError", "NotARegularFileError", "read_small_file", "write_atomically"]
+__all__ = [
+    "FileTooLargeError",
+    "NotARegularFileError",
+    "read_small_file",
+    "write_atomically",
+]
 
 
 class FileTooLargeError(OSError):
@@ -19,7 +25,7 @@ class NotARegularFileError(OSError):
 
 
 def read_small_file(path: Path, limit: int) -> bytes:
-    """Read ``path`` whole, refusing anything but a regular file of at most ``limit`` bytes.
+    """Read ``path`` whole, refusing all but a regular file of ``limit`` bytes or less.
 
     A bound keeps a corrupted or hostile file from costing a Kedro command memory
     or time; every caller treats the errors as "this file says nothing".
@@ -52,8 +58,6 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
             os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temporary)
-        except OSError:
-            pass
         raise

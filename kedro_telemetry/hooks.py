@@ -29,7 +29,9 @@ def _boundary(hook_name: str) -> Iterator[None]:
         yield
     except Exception as error:
         # The type only: a message could quote the command line or a path.
-        logger.debug("kedro-telemetry: %s skipped (%s)", hook_name, type(error).__name__)
+        logger.debug(
+            "kedro-telemetry: %s skipped (%s)", hook_name, type(error).__name__
+        )
 
 
 class KedroTelemetryHook:
@@ -40,12 +42,16 @@ class KedroTelemetryHook:
     """
 
     @cli_hook_impl
-    def before_command_run(self, project_metadata: Any, command_args: list[str]) -> None:
+    def before_command_run(
+        self, project_metadata: Any, command_args: list[str]
+    ) -> None:
         with _boundary("before_command_run"):
             from kedro_telemetry.masking import running_cli
             from kedro_telemetry.recorder import recorder
 
-            recorder().start_command(project_metadata, list(command_args), running_cli())
+            recorder().start_command(
+                project_metadata, list(command_args), running_cli()
+            )
 
     @cli_hook_impl
     def after_command_run(

@@ -22,6 +22,8 @@ def stderr_logger() -> logging.Logger:
         handler = logging.StreamHandler(sys.stderr)
         handler.setFormatter(logging.Formatter("kedro-telemetry: %(message)s"))
         logger.addHandler(handler)
-        logger.setLevel(logging.DEBUG if environment.debug_enabled() else logging.WARNING)
+        logger.setLevel(
+            logging.DEBUG if environment.debug_enabled() else logging.WARNING
+        )
         logger.propagate = False
     return logger

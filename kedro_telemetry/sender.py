@@ -147,7 +147,9 @@ class Sender:
                     return half_outcome
         return outcome
 
-    def _post(self, endpoint: str, app_id: str, events: list[dict[str, Any]]) -> Outcome:
+    def _post(
+        self, endpoint: str, app_id: str, events: list[dict[str, Any]]
+    ) -> Outcome:
         remaining = self._remaining()
         if remaining <= 0:
             return Outcome(Verdict.RETRY, "out of time")
@@ -174,7 +176,7 @@ class Sender:
     def _wait_before_retry(self, outcome: Outcome, attempt: int) -> float:
         if outcome.retry_after is not None:
             return outcome.retry_after
-        backoff = min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt)
+        backoff = min(_BACKOFF_CAP, _BACKOFF_BASE * 2.0**attempt)
         return backoff * (0.5 + random.random() / 2)  # jitter: senders do not align
 
     def _record_delivered(self, batch: list[Entry]) -> None:
@@ -216,7 +218,9 @@ def deliver_outbox(seconds: float, outbox: Outbox | None = None) -> Report:
     """
     outbox = outbox or Outbox.default()
     sender = Sender(outbox, DeliveryLog.default(), deadline=time.monotonic() + seconds)
-    worker = threading.Thread(target=sender.drain, name="kedro-telemetry-sender", daemon=True)
+    worker = threading.Thread(
+        target=sender.drain, name="kedro-telemetry-sender", daemon=True
+    )
     worker.start()
     worker.join(seconds + 1.0)
     if worker.is_alive():

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 __all__ = [
+    "KEDRO_EXECUTABLE",
     "PACKAGE",
     "PROJECT_NAME",
     "isolated_environment",
@@ -20,7 +21,7 @@ __all__ = [
 PROJECT_NAME = "Spaceship Log"
 PACKAGE = "spaceship_log"
 _SUPPORT = Path(__file__).parent
-_KEDRO = str(Path(sys.executable).with_name("kedro"))
+KEDRO_EXECUTABLE = str(Path(sys.executable).with_name("kedro"))
 
 # Variables that would change what the plugin does; tests set the ones they want.
 _CLEARED = (
@@ -70,7 +71,7 @@ def kedro(
 ) -> subprocess.CompletedProcess[str]:
     """Run the real ``kedro`` command."""
     return subprocess.run(
-        [_KEDRO, *args],
+        [KEDRO_EXECUTABLE, *args],
         cwd=cwd,
         env=env,
         capture_output=True,

@@ -1,0 +1,28 @@
+"""Run ``kedro`` on a pseudo-terminal, where the plugin may ask its question."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pexpect
+
+from tests.support.kedro_env import KEDRO_EXECUTABLE
+
+__all__ = ["QUESTION", "on_terminal"]
+
+QUESTION = "Share anonymous usage data?"
+
+
+def on_terminal(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 120
+) -> pexpect.spawn:
+    """Start ``kedro *args`` with stdin, stdout and stderr on a pseudo-terminal."""
+    return pexpect.spawn(
+        KEDRO_EXECUTABLE,
+        list(args),
+        cwd=str(cwd),
+        env=env,
+        encoding="utf-8",
+        timeout=timeout,
+        dimensions=(50, 200),
+    )

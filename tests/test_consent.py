@@ -1,0 +1,184 @@
+"""Consent: asked once on a terminal, recorded in .telemetry, layered, env wins.
+
+Every test runs the real ``kedro`` command in a real project; the prompt tests
+drive it through a pseudo-terminal, the others run with no terminal at all.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from tests.support.heap_receiver import HeapReceiver
+from tests.support.kedro_env import kedro
+from tests.support.terminal import QUESTION, on_terminal
+
+OPTED_OUT = (
+    "Kedro-Telemetry is installed, but you have opted out of sharing usage "
+    "analytics so none will be collected."
+)
+
+
+def user_wide_file(env: dict[str, str]) -> Path:
+    return Path(env["XDG_CONFIG_HOME"]) / "kedro" / "telemetry.yml"
+
+
+def write_user_wide(env: dict[str, str], value: str) -> None:
+    path = user_wide_file(env)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"consent: {value}\n")
+
+
+def nothing_arrives(receiver: HeapReceiver, env: dict[str, str]) -> bool:
+    """No event reached the receiver and none waits in the outbox."""
+    outbox = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry" / "outbox"
+    queued = list(outbox.glob("*.json")) if outbox.exists() else []
+    return receiver.wait_for(1, seconds=1.5) == [] and queued == []
+
+
+@pytest.mark.parametrize(("answer", "recorded"), [("y", "true"), ("n", "false")])
+def test_the_prompt_records_the_answer_and_is_not_asked_again(
+    project: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    answer: str,
+    recorded: str,
+) -> None:
+    session = on_terminal("info", cwd=project, env=env)
+    session.expect_exact(QUESTION)
+    assert "kedro telemetry enable --global" in session.before.replace("\r\n", " ")
+    session.sendline(answer)
+    session.expect(pexpect.EOF)
+    session.close()
+    assert session.exitstatus == 0
+    assert (project / ".telemetry").read_text() == f"consent: {recorded}\n"
+
+    second = on_terminal("info", cwd=project, env=env)
+    second.expect(pexpect.EOF)
+    assert QUESTION not in second.before
+    expected = 1 if answer == "y" else 0
+    assert len(receiver.wait_for(expected, seconds=10 if expected else 1.5)) == expected
+
+
+def test_the_default_answer_is_no(project: Path, env: dict[str, str]) -> None:
+    session = on_terminal("info", cwd=project, env=env)
+    session.expect_exact(QUESTION)
+    session.sendline("")
+    session.expect(pexpect.EOF)
+    assert (project / ".telemetry").read_text() == "consent: false\n"
+
+
+def test_without_a_terminal_nobody_is_asked_and_nothing_is_written(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    result = kedro("info", cwd=project, env=env)
+    assert result.returncode == 0
+    assert QUESTION not in result.stderr + result.stdout
+    assert not (project / ".telemetry").exists()
+    assert nothing_arrives(receiver, env)
+
+
+@pytest.mark.parametrize("variable", ["CI", "GITHUB_ACTIONS", "TF_BUILD"])
+def test_ci_never_prompts_even_on_a_terminal(
+    project: Path, env: dict[str, str], receiver: HeapReceiver, variable: str
+) -> None:
+    session = on_terminal("info", cwd=project, env={**env, variable: "true"})
+    session.expect(pexpect.EOF)
+    assert QUESTION not in session.before
+    assert not (project / ".telemetry").exists()
+    assert nothing_arrives(receiver, env)
+
+
+def test_consented_ci_runs_are_marked_as_ci(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    assert kedro("info", cwd=project, env={**env, "GITLAB_CI": "true"}).returncode == 0
+    [event] = receiver.wait_for(1)
+    assert event["properties"]["is_ci_env"] == "true"
+
+
+def test_no_prompt_outside_a_project_nor_for_the_plugins_own_commands(
+    tmp_path: Path, project: Path, env: dict[str, str]
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    for args, cwd in ((("info",), outside), (("telemetry", "status"), project)):
+        session = on_terminal(*args, cwd=cwd, env=env)
+        session.expect(pexpect.EOF)
+        assert QUESTION not in session.before, args
+    assert not (project / ".telemetry").exists()
+
+
+@pytest.mark.parametrize("variable", ["DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"])
+@pytest.mark.parametrize("value", ["1", "true", "YES", "anything"])
+def test_an_opt_out_variable_wins_silently_over_a_yes(
+    project: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    variable: str,
+    value: str,
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    result = kedro("info", cwd=project, env={**env, variable: value})
+    assert result.returncode == 0
+    assert "Kedro-Telemetry" not in result.stderr
+    assert nothing_arrives(receiver, env)
+
+
+@pytest.mark.parametrize("value", ["0", "false", "No", "OFF", "n", ""])
+def test_falsy_opt_out_values_leave_telemetry_on(
+    project: Path, env: dict[str, str], receiver: HeapReceiver, value: str
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    assert kedro("info", cwd=project, env={**env, "DO_NOT_TRACK": value}).returncode == 0
+    assert len(receiver.wait_for(1)) == 1
+
+
+@pytest.mark.parametrize(
+    ("project_file", "user_wide", "sent", "notice"),
+    [
+        ("true", "false", True, False),  # the project's answer wins
+        ("false", "true", False, True),
+        (None, "true", True, False),  # the user-wide answer fills in
+        (None, "false", False, True),
+        (None, None, False, False),  # nobody decided: silent, nothing sent
+    ],
+)
+def test_the_project_file_comes_before_the_user_wide_setting(
+    project: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    project_file: str | None,
+    user_wide: str | None,
+    sent: bool,
+    notice: bool,
+) -> None:
+    if project_file is not None:
+        (project / ".telemetry").write_text(f"consent: {project_file}\n")
+    if user_wide is not None:
+        write_user_wide(env, user_wide)
+    result = kedro("info", cwd=project, env=env)
+    assert result.returncode == 0
+    assert (OPTED_OUT in result.stderr) is notice
+    if sent:
+        assert len(receiver.wait_for(1)) == 1
+    else:
+        assert nothing_arrives(receiver, env)
+
+
+def test_outside_a_project_only_the_user_wide_setting_counts(
+    tmp_path: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    assert kedro("info", cwd=outside, env=env).returncode == 0
+    assert nothing_arrives(receiver, env)
+
+    write_user_wide(env, "true")
+    assert kedro("info", cwd=outside, env=env).returncode == 0
+    [event] = receiver.wait_for(1)
+    assert event["properties"]["command"] == "kedro info"
+    assert "package_name" not in event["properties"]

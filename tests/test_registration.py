@@ -1,0 +1,102 @@
+"""The hooks work from the entry points, from settings.py, and from both at once.
+
+Kedro calls every registered hook object, so a project that also lists the
+hook in ``settings.py`` has it twice; the plugin must still send one event.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.heap_receiver import HeapReceiver
+from tests.support.kedro_env import PACKAGE, kedro
+
+SETTINGS_HOOKS = (
+    "\nfrom kedro_telemetry.hooks import KedroTelemetryHook\n"
+    "HOOKS = (KedroTelemetryHook(),)\n"
+)
+SETTINGS_DISABLE = '\nDISABLE_HOOKS_FOR_PLUGINS = ("kedro-telemetry",)\n'
+
+
+def configure(project: Path, *snippets: str) -> None:
+    settings = project / "src" / PACKAGE / "settings.py"
+    settings.write_text(settings.read_text() + "".join(snippets))
+    (project / ".telemetry").write_text("consent: true\n")
+
+
+def only_event(receiver: HeapReceiver) -> dict[str, object]:
+    events = receiver.wait_for(1)
+    receiver.wait_for(2, seconds=2)  # room for a duplicate to show up
+    assert len(receiver.accepted) == 1
+    return events[0]
+
+
+@pytest.mark.parametrize(
+    ("snippets", "has_statistics"),
+    [
+        ((), True),
+        ((SETTINGS_HOOKS,), True),
+        ((SETTINGS_DISABLE,), False),  # the CLI side only
+        ((SETTINGS_HOOKS, SETTINGS_DISABLE), True),
+    ],
+    ids=["entry-points", "entry-points+settings", "disabled", "disabled+settings"],
+)
+def test_one_event_per_command_however_the_hooks_are_registered(
+    project: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    snippets: tuple[str, ...],
+    has_statistics: bool,
+) -> None:
+    configure(project, *snippets)
+    result = kedro("run", cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+    event = only_event(receiver)
+    assert event["event"] == "CLI command"
+    properties = event["properties"]
+    assert isinstance(properties, dict)
+    assert properties["command"] == "kedro run"
+    assert ("number_of_nodes" in properties) is has_statistics
+
+
+SESSION_RUN = """
+from pathlib import Path
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+project = Path.cwd()
+bootstrap_project(project)
+with KedroSession.create(project_path=project) as session:
+    session.run()
+"""
+
+
+@pytest.mark.parametrize("snippets", [(), (SETTINGS_HOOKS,)], ids=["ep", "ep+settings"])
+def test_a_session_run_without_the_cli_sends_one_project_run_event(
+    project: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    snippets: tuple[str, ...],
+) -> None:
+    configure(project, *snippets)
+    result = subprocess.run(
+        [sys.executable, "-c", SESSION_RUN],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    event = only_event(receiver)
+    assert event["event"] == "Kedro project run"
+    properties = event["properties"]
+    assert isinstance(properties, dict)
+    assert "command" not in properties
+    assert properties["number_of_nodes"] == 2
+    assert properties["number_of_datasets"] == 2
