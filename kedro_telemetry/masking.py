@@ -127,7 +127,7 @@ def _mask_option(
 
 
 def _safe_value(option: click.Option, value: str) -> str:
-    if option.name == "starter" and value in _official_starters():
+    if "--starter" in option.opts and value in _official_starters():
         return value
     return MASK
 

@@ -6,7 +6,15 @@ import hashlib
 from pathlib import Path
 
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
+import pytest
+
+from tests.support.kedro_env import (
+    PACKAGE,
+    PROJECT_NAME,
+    kedro,
+    kedro_without_hooks,
+    without_log_times,
+)
 
 PROJECT_DIR_NAME = "spaceship-log"
 
@@ -76,3 +84,15 @@ def test_opted_out_project_prints_the_notice_on_stderr_and_sends_nothing(
     )
     assert "opted out" not in result.stdout
     assert receiver.wait_for(1, seconds=2) == []
+
+
+@pytest.mark.parametrize("command", [("info",), ("run", "--params=start=4")])
+def test_stdout_and_exit_code_are_those_of_kedro_without_the_plugin(
+    project: Path, env: dict[str, str], receiver: HeapReceiver, command: tuple[str, ...]
+) -> None:
+    consent(project)
+    baseline = kedro_without_hooks(*command, cwd=project, env=env)
+    with_plugin = kedro(*command, cwd=project, env=env)
+    assert with_plugin.returncode == baseline.returncode == 0
+    assert without_log_times(with_plugin.stdout) == without_log_times(baseline.stdout)
+    assert len(receiver.wait_for(1)) == 1  # the plugin did take part

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -16,6 +17,7 @@ __all__ = [
     "kedro",
     "kedro_without_hooks",
     "make_project",
+    "without_log_times",
 ]
 
 PROJECT_NAME = "Spaceship Log"
@@ -123,3 +125,11 @@ def make_project(parent: Path, env: dict[str, str]) -> Path:
     shutil.copy(_SUPPORT / "project_files" / "catalog.yml", project / "conf" / "base")
     (project / "conf" / "base" / "parameters.yml").write_text("start: 3\n")
     return project
+
+
+_LOG_TIME = re.compile(r"\[\d\d/\d\d/\d\d \d\d:\d\d:\d\d\]")
+
+
+def without_log_times(output: str) -> str:
+    """Kedro's log lines start with the time; two runs differ only there."""
+    return _LOG_TIME.sub("[time]", output)

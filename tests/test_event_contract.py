@@ -1,0 +1,104 @@
+"""The README's field table, the seed's hashes and Heap's shapes hold for real events."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from kedro_telemetry import events
+from tests.support.heap_receiver import HeapReceiver, contract_violations
+from tests.support.kedro_env import kedro
+
+README = Path(__file__).parent.parent / "README.md"
+TOP_LEVEL = {"identity", "event", "timestamp", "idempotency_key"}
+
+
+def documented_fields() -> set[str]:
+    text = README.read_text()
+    table = text.split("<!-- fields:start -->")[1].split("<!-- fields:end -->")[0]
+    return set(re.findall(r"^\| `([^`]+)` \|", table, flags=re.MULTILINE))
+
+
+def sent_fields(event: dict[str, object]) -> set[str]:
+    properties = event["properties"]
+    assert isinstance(properties, dict)
+    names = {
+        re.sub(r"^dataset_type_count\..+$", "dataset_type_count.<type>", key)
+        for key in properties
+    }
+    return names | (set(event) & TOP_LEVEL)
+
+
+def test_the_readme_table_lists_exactly_the_fields_of_a_real_event(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    assert kedro("run", "--params=token=s3cret", cwd=project, env=env).returncode == 0
+    [event] = receiver.wait_for(1)
+    assert sent_fields(event) == documented_fields()
+
+
+def test_a_real_event_keeps_to_heaps_shapes(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    assert kedro("run", cwd=project, env=env).returncode == 0
+    [event] = receiver.wait_for(1)
+    assert contract_violations({"app_id": "2388822444", "events": [event]}) == []
+    assert receiver.requests[0]["app_id"] == "2388822444"
+    stamp = datetime.fromisoformat(event["timestamp"])
+    assert stamp.utcoffset() == timedelta(0)
+    assert abs(datetime.now(timezone.utc) - stamp) < timedelta(minutes=10)
+    assert re.fullmatch(r"[0-9a-f]{64}", event["identity"])
+    assert re.fullmatch(r"[0-9a-f]{64}", event["properties"]["username"])
+
+
+def test_the_app_id_can_name_a_development_app(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    env["KEDRO_TELEMETRY_APP_ID"] = "12345"
+    assert kedro("info", cwd=project, env=env).returncode == 0
+    receiver.wait_for(1)
+    assert receiver.requests[0]["app_id"] == "12345"
+
+
+def test_hashes_match_the_seed_readme_table() -> None:
+    properties = events.project_properties(
+        package_name="my-project", project_name="my_project"
+    )
+    assert str(properties["package_name"]).startswith("1c7cd944c28cd888904f3efc2345198507")
+    assert str(properties["project_name"]).startswith("a6392d359362dc9827cf8688c9d634520e")
+
+
+def test_properties_take_only_the_shapes_heap_accepts() -> None:
+    cleaned = events.clean_properties(
+        {"flag": True, "missing": None, "count": 3, "long": "x" * 5000, "ratio": 0.5}
+    )
+    assert cleaned == {"flag": "true", "count": 3, "long": "x" * 1023, "ratio": 0.5}
+
+
+def test_dataset_classes_outside_public_packages_count_as_custom() -> None:
+    properties = events.statistics_properties(
+        dataset_types=[
+            "kedro_datasets.pandas.csv_dataset.CSVDataset",
+            "kedro_datasets.pandas.csv_dataset.CSVDataset",
+            "kedro_datasets_experimental.x.Y",
+            "kedro.io.memory_dataset.MemoryDataset",
+            "kedro_datasets_private.Secret",  # looks public, is not
+            "acme.secret_project.Dataset",
+            None,
+        ],
+        number_of_nodes=4,
+        number_of_pipelines=1,
+    )
+    assert properties == {
+        "number_of_datasets": 7,
+        "number_of_nodes": 4,
+        "number_of_pipelines": 1,
+        "dataset_type_count.custom": 3,
+        "dataset_type_count.kedro.io.memory_dataset.MemoryDataset": 1,
+        "dataset_type_count.kedro_datasets.pandas.csv_dataset.CSVDataset": 2,
+        "dataset_type_count.kedro_datasets_experimental.x.Y": 1,
+    }

@@ -1,0 +1,204 @@
+"""``kedro telemetry status|enable|disable|show``, debug mode, and the public API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.support.heap_receiver import HeapReceiver
+from tests.support.kedro_env import kedro, without_log_times
+
+
+def user_wide_file(env: dict[str, str]) -> Path:
+    return Path(env["XDG_CONFIG_HOME"]) / "kedro" / "telemetry.yml"
+
+
+def outbox_files(env: dict[str, str]) -> list[Path]:
+    outbox = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry" / "outbox"
+    return sorted(outbox.glob("*.json")) if outbox.exists() else []
+
+
+def json_output(stdout: str) -> list[dict[str, object]]:
+    """The JSON document in ``stdout``, after any log line Kedro printed first."""
+    lines = stdout.splitlines()
+    start = next(i for i, line in enumerate(lines) if line in ("[", "[]"))
+    return json.loads("\n".join(lines[start:]))  # type: ignore[no-any-return]
+
+
+def status(cwd: Path, env: dict[str, str]) -> str:
+    result = kedro("telemetry", "status", cwd=cwd, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.fixture
+def outside(tmp_path: Path) -> Path:
+    directory = tmp_path / "outside"
+    directory.mkdir()
+    return directory
+
+
+def test_status_names_the_setting_that_decided(
+    project: Path, env: dict[str, str]
+) -> None:
+    assert "not decided yet" in status(project, env)
+
+    user_wide_file(env).parent.mkdir(parents=True)
+    user_wide_file(env).write_text("consent: true\n")
+    report = status(project, env)
+    assert "is collected here" in report
+    assert f"your user-wide setting {user_wide_file(env)}" in report
+
+    (project / ".telemetry").write_text("consent: false\n")
+    report = status(project, env)
+    assert "is not collected here" in report
+    assert f"the project's .telemetry file {project / '.telemetry'}" in report
+
+    report = status(project, {**env, "KEDRO_DISABLE_TELEMETRY": "1"})
+    assert "environment variable KEDRO_DISABLE_TELEMETRY" in report
+    assert f"Endpoint: {env['KEDRO_TELEMETRY_ENDPOINT']}" in report
+
+
+def test_status_counts_the_outbox_and_the_last_delivery(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    assert "Last delivery: never" in status(project, env)
+    assert kedro("info", cwd=project, env=env).returncode == 0
+    receiver.wait_for(1)
+    report = status(project, env)
+    assert "Waiting in the outbox: 0" in report
+    assert "Last delivery: 20" in report  # an ISO timestamp
+
+    down = {**env, "KEDRO_TELEMETRY_ENDPOINT": "http://127.0.0.1:9/closed"}
+    assert kedro("info", cwd=project, env=down).returncode == 0
+    assert "Waiting in the outbox: 1" in status(project, down)
+
+
+def test_enable_and_disable_write_the_project_file_only(
+    project: Path, env: dict[str, str]
+) -> None:
+    for _ in range(2):  # idempotent
+        result = kedro("telemetry", "disable", cwd=project, env=env)
+        assert result.returncode == 0, result.stderr
+        assert (project / ".telemetry").read_text() == "consent: false\n"
+    assert kedro("telemetry", "enable", cwd=project, env=env).returncode == 0
+    assert (project / ".telemetry").read_text() == "consent: true\n"
+    assert not user_wide_file(env).exists()
+
+
+def test_global_writes_the_user_wide_file_only(
+    project: Path, env: dict[str, str]
+) -> None:
+    for _ in range(2):
+        assert kedro("telemetry", "enable", "--global", cwd=project, env=env).returncode == 0
+        assert user_wide_file(env).read_text() == "consent: true\n"
+    assert kedro("telemetry", "disable", "--global", cwd=project, env=env).returncode == 0
+    assert user_wide_file(env).read_text() == "consent: false\n"
+    assert not (project / ".telemetry").exists()
+
+
+def test_outside_a_project_only_global_is_possible(
+    outside: Path, env: dict[str, str]
+) -> None:
+    result = kedro("telemetry", "enable", cwd=outside, env=env)
+    assert result.returncode == 2
+    assert "--global" in result.stderr
+    assert not (outside / ".telemetry").exists()
+    assert kedro("telemetry", "enable", "--global", cwd=outside, env=env).returncode == 0
+    assert "your user-wide setting" in status(outside, env)
+
+
+def test_enable_warns_when_an_opt_out_variable_still_wins(
+    project: Path, env: dict[str, str]
+) -> None:
+    result = kedro("telemetry", "enable", cwd=project, env={**env, "DO_NOT_TRACK": "1"})
+    assert "DO_NOT_TRACK is set" in result.stdout
+
+
+def test_show_lists_what_the_receiver_got(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    for command in (("info",), ("run",)):
+        assert kedro(*command, cwd=project, env=env).returncode == 0
+        receiver.wait_for(len(receiver.accepted) + 1)
+    result = kedro("telemetry", "show", "--json", cwd=project, env=env)
+    shown = json_output(result.stdout)
+    assert [row["state"] for row in shown] == ["delivered", "delivered"]
+    assert [row["idempotency_key"] for row in shown] == [
+        event["idempotency_key"] for event in receiver.accepted
+    ]
+    assert [row["properties"] for row in shown] == [
+        event["properties"] for event in receiver.accepted
+    ]
+    table = kedro("telemetry", "show", cwd=project, env=env).stdout
+    assert "delivered" in table
+    assert "kedro run" in table
+
+
+def test_show_lists_waiting_events(project: Path, env: dict[str, str]) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    env["KEDRO_TELEMETRY_ENDPOINT"] = "http://127.0.0.1:9/closed"
+    assert kedro("info", cwd=project, env=env).returncode == 0
+    result = kedro("telemetry", "show", "--json", cwd=project, env=env)
+    shown = json_output(result.stdout)
+    assert [row["state"] for row in shown] == ["waiting"]
+    assert shown[0]["properties"]["command"] == "kedro info"
+
+
+def test_debug_mode_prints_the_event_and_sends_nothing(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    plain = kedro("info", cwd=project, env={**env, "DO_NOT_TRACK": "1"})
+    debug = kedro("info", cwd=project, env={**env, "KEDRO_TELEMETRY_DEBUG": "1"})
+    assert debug.returncode == 0
+    assert without_log_times(debug.stdout) == without_log_times(plain.stdout)
+    start = debug.stderr.index("{")
+    shown, _ = json.JSONDecoder().raw_decode(debug.stderr[start:])
+    assert shown["event"] == "CLI command"
+    assert shown["properties"]["command"] == "kedro info"
+    assert shown["app_id"] == "2388822444"
+    assert receiver.wait_for(1, seconds=1.5) == []
+    assert outbox_files(env) == []
+
+
+def test_another_plugin_can_send_an_event_under_the_users_consent(
+    outside: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    result = kedro("sample-ping", cwd=outside, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "queued: False"  # nobody consented yet
+
+    user_wide_file(env).parent.mkdir(parents=True)
+    user_wide_file(env).write_text("consent: true\n")
+    result = kedro("sample-ping", cwd=outside, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "queued: True"
+    events = receiver.wait_for(2)
+    [ping] = [event for event in events if event["event"] == "Sample ping"]
+    assert ping["properties"]["plugin"] == "sample"
+    assert ping["properties"]["pings"] == 1
+    assert ping["properties"]["telemetry_version"] == "1.0.0"
+
+
+def test_the_api_honours_an_opt_out(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    user_wide_file(env).parent.mkdir(parents=True)
+    user_wide_file(env).write_text("consent: true\n")
+    (project / ".telemetry").write_text("consent: false\n")
+    result = kedro("sample-ping", "--project", str(project), cwd=project, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "queued: False"
+    result = kedro("sample-ping", cwd=project, env={**env, "DO_NOT_TRACK": "yes"})
+    assert result.stdout.strip().splitlines()[-1] == "queued: False"
+    assert receiver.wait_for(1, seconds=1.5) == []
+
+
+def test_the_api_refuses_values_it_cannot_send(
+    outside: Path, env: dict[str, str]
+) -> None:
+    result = kedro("sample-ping", "--bad", cwd=outside, env=env)
+    assert result.returncode == 3
+    assert "refused: property 'nested' is a dict" in result.stdout
