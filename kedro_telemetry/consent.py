@@ -154,7 +154,10 @@ def _decide_from_files_or_prompt(
         project_file = read_consent_file(paths.project_consent_file(project_path))
         if project_file.state is FileState.DECIDED:
             return Decision(project_file.consent, "project", str(project_file.path))
-    user_file = read_consent_file(paths.user_consent_file())
+    try:
+        user_file = read_consent_file(paths.user_consent_file())
+    except paths.NoHomeError:  # no home, so no user-wide choice either
+        user_file = ConsentFile(Path(), FileState.MISSING)
     if user_file.state is FileState.DECIDED:
         return Decision(user_file.consent, "user", str(user_file.path))
     if (

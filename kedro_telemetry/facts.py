@@ -67,13 +67,23 @@ def base_properties() -> events.Properties:
 
 
 def project_from_metadata(metadata: Any) -> events.Properties:
-    """Project properties from Kedro's ``ProjectMetadata``."""
+    """Project properties from Kedro's ``ProjectMetadata``.
+
+    ``[tool.kedro]`` may hold any TOML type where text is expected (Kedro itself
+    runs a project whose ``project_name = 42``), so every value is made text here.
+    """
+    tools = getattr(metadata, "tools", None)
+    tool_names = [str(tool) for tool in tools] if isinstance(tools, list) else None
     return events.project_properties(
-        package_name=getattr(metadata, "package_name", None),
-        project_name=getattr(metadata, "project_name", None),
-        tools=getattr(metadata, "tools", None),
-        example_pipeline=getattr(metadata, "example_pipeline", None),
+        package_name=_text(getattr(metadata, "package_name", None)),
+        project_name=_text(getattr(metadata, "project_name", None)),
+        tools=tool_names if tool_names is not None else _text(tools),
+        example_pipeline=_text(getattr(metadata, "example_pipeline", None)),
     )
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def project_from_path(project_path: Path) -> events.Properties:

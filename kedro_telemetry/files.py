@@ -30,7 +30,10 @@ def read_small_file(path: Path, limit: int) -> bytes:
     A bound keeps a corrupted or hostile file from costing a Kedro command memory
     or time; every caller treats the errors as "this file says nothing".
     """
-    with open(path, "rb") as handle:
+    # O_NONBLOCK: opening a named pipe would otherwise wait forever for a writer;
+    # it changes nothing for the regular files read here.
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0)
+    with open(os.open(path, flags | getattr(os, "O_BINARY", 0)), "rb") as handle:
         info = os.fstat(handle.fileno())
         if not stat.S_ISREG(info.st_mode):
             raise NotARegularFileError(f"{path} is not a regular file")

@@ -29,9 +29,7 @@ def _boundary(hook_name: str) -> Iterator[None]:
         yield
     except Exception as error:
         # The type only: a message could quote the command line or a path.
-        logger.debug(
-            "kedro-telemetry: %s skipped (%s)", hook_name, type(error).__name__
-        )
+        logger.debug("%s skipped (%s)", hook_name, type(error).__name__)
 
 
 class KedroTelemetryHook:
@@ -49,9 +47,14 @@ class KedroTelemetryHook:
             from kedro_telemetry.masking import running_cli
             from kedro_telemetry.recorder import recorder
 
-            recorder().start_command(
-                project_metadata, list(command_args), running_cli()
-            )
+            try:
+                cli = running_cli()
+            except Exception:
+                # Without a command tree every argument is masked; the command
+                # must still be recorded, or the project hooks would take it
+                # for a session run without the CLI.
+                cli = None
+            recorder().start_command(project_metadata, list(command_args), cli)
 
     @cli_hook_impl
     def after_command_run(

@@ -64,14 +64,21 @@ class Outbox:
 
     def put(self, record: dict[str, Any]) -> Path:
         """Queue one record: ``{"endpoint", "app_id", "event"}``."""
-        self.directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # The state directory too: made by ``parents=True`` it would follow the
+        # umask, and be world-writable under umask 0.
+        self.directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.directory.mkdir(mode=0o700, exist_ok=True)
         key = record["event"]["idempotency_key"]
         path = self.directory / f"{time.time_ns():020d}-{key}.json"
         write_atomically(path, json.dumps(record).encode("utf-8"), mode=0o600)
         return path
 
     def files(self) -> list[Path]:
-        """Queued event files, oldest first; temporary files are not events yet."""
+        """Queued event files, oldest first; temporary files are not events yet.
+
+        A directory is no event and cannot be removed like a corrupt file: it is
+        left alone rather than counted as waiting forever.
+        """
         try:
             names = os.listdir(self.directory)
         except FileNotFoundError:
@@ -79,7 +86,9 @@ class Outbox:
         return [
             self.directory / name
             for name in sorted(names)
-            if name.endswith(".json") and not name.startswith(".")
+            if name.endswith(".json")
+            and not name.startswith(".")
+            and not (self.directory / name).is_dir()
         ]
 
     def count(self) -> int:

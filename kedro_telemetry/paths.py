@@ -13,12 +13,24 @@ from pathlib import Path
 
 __all__ = [
     "PROJECT_CONSENT_FILENAME",
+    "NoHomeError",
     "project_consent_file",
     "state_dir",
     "user_consent_file",
 ]
 
 PROJECT_CONSENT_FILENAME = ".telemetry"
+
+
+class NoHomeError(OSError):
+    """No home directory is known: ``HOME`` is unset and the uid has no passwd entry."""
+
+
+def _home() -> Path:
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError) as error:  # RuntimeError: "Could not determine..."
+        raise NoHomeError("no home directory is known for this user") from error
 
 
 def _base_dir(xdg_variable: str, posix_default: str, windows_variable: str) -> Path:
@@ -30,8 +42,8 @@ def _base_dir(xdg_variable: str, posix_default: str, windows_variable: str) -> P
         if windows_dir:
             return Path(windows_dir)
     if sys.platform == "darwin" and xdg_variable == "XDG_STATE_HOME":
-        return Path.home() / "Library" / "Application Support"
-    return Path.home() / posix_default
+        return _home() / "Library" / "Application Support"
+    return _home() / posix_default
 
 
 def state_dir() -> Path:

@@ -27,7 +27,7 @@ from typing import Any
 import requests
 
 from kedro_telemetry import paths
-from kedro_telemetry.outbox import DeliveryLog, Entry, Outbox, SenderLock
+from kedro_telemetry.outbox import MAX_EVENTS, DeliveryLog, Entry, Outbox, SenderLock
 
 __all__ = [
     "BACKGROUND_DEADLINE_SECONDS",
@@ -53,7 +53,7 @@ class Verdict(enum.Enum):
     ACCEPTED = "accepted"
     REJECTED = "rejected"  # 400: never acceptable, drop
     RETRY = "retry"  # might succeed later
-    REFUSED = "refused"  # other answers (401, 404, 3xx): keep, stop this run
+    REFUSED = "refused"  # other answers (401, 404, 3xx): keep, skip it this run
 
 
 @dataclass(frozen=True)
@@ -97,31 +97,51 @@ class Sender:
 
     def drain(self) -> Report:
         attempt = 0
+        wait = 0.0
+        # A destination that fails holds back only its own events: the events
+        # for other endpoints (the endpoint changed meanwhile) still go.
+        refused: set[tuple[str, str]] = set()  # not again in this run
+        resting: set[tuple[str, str]] = set()  # again after the pause
         while self._remaining() > 0:
             self._outbox.trim()
-            entries = self._outbox.take(BATCH_SIZE)
+            entries = self._take_except(refused | resting)
             if not entries:
-                break
+                if not resting or wait >= self._remaining():
+                    break
+                self._sleep(wait)
+                attempt += 1
+                resting.clear()
+                continue
             destination = entries[0].destination
             batch = [entry for entry in entries if entry.destination == destination]
             outcome = self._send(batch)
             if outcome.verdict is Verdict.REFUSED:
                 self.report.problem = outcome.reason
-                break
-            if outcome.verdict is Verdict.RETRY:
+                refused.add(destination)
+            elif outcome.verdict is Verdict.RETRY:
                 self.report.problem = outcome.reason
-                wait = self._wait_before_retry(outcome, attempt)
-                attempt += 1
-                if wait >= self._remaining():
-                    break
-                self._sleep(wait)
-                continue
-            attempt = 0
+                pause = self._wait_before_retry(outcome, attempt)
+                wait = max(wait, pause) if resting else pause
+                resting.add(destination)
+            else:
+                attempt = 0
         self.report.left = self._outbox.count()
         self.report.finished = self.report.left == 0
         if self.report.finished:
             self.report.problem = ""
         return self.report
+
+    def _take_except(self, skipped: set[tuple[str, str]]) -> list[Entry]:
+        """The oldest events bound elsewhere than ``skipped``; a batch at most."""
+        entries = self._outbox.take(BATCH_SIZE)
+        if (
+            skipped
+            and len(entries) == BATCH_SIZE  # there may be more behind them
+            and all(entry.destination in skipped for entry in entries)
+        ):
+            entries = self._outbox.take(MAX_EVENTS)  # bounded by the outbox's caps
+        kept = [entry for entry in entries if entry.destination not in skipped]
+        return kept[:BATCH_SIZE]
 
     def _send(self, batch: list[Entry]) -> Outcome:
         """Post ``batch``; on a 400 split it to find and drop only the bad events."""
@@ -267,8 +287,8 @@ def main() -> int:
                 lock.release()
             _log_report(report)
             # An event queued while we held the lock may have had its own sender
-            # give up on the lock; look once more before leaving.
-            if not report.finished or outbox.count() == 0:
+            # give up on the lock; unless the endpoint is failing, look again.
+            if report.problem or outbox.count() == 0:
                 return 0
     except Exception:
         logger.exception("the sender stopped on an unexpected error")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.delivery_tools import Senders, TimedReceiver
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import isolated_environment, make_project
 
@@ -46,3 +47,20 @@ def home(env: dict[str, str]) -> Path:
 @pytest.fixture
 def state_dir(env: dict[str, str]) -> Path:
     return Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+
+
+@pytest.fixture
+def senders(env: dict[str, str]) -> Iterator[Senders]:
+    """This test's detached senders; any still running at the end are stopped."""
+    tracked = Senders(env)
+    yield tracked
+    tracked.stop_all()
+
+
+@pytest.fixture
+def timed_receiver(env: dict[str, str]) -> Iterator[TimedReceiver]:
+    """Like ``receiver``, also noting arrival times and able to answer slowly."""
+    with TimedReceiver() as running:
+        env["KEDRO_TELEMETRY_ENDPOINT"] = running.url
+        yield running
+    assert running.violations == [], "the plugin sent something Heap would refuse"

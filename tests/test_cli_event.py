@@ -5,9 +5,9 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from tests.support.heap_receiver import HeapReceiver
 import pytest
 
+from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import (
     PACKAGE,
     PROJECT_NAME,

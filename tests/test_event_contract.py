@@ -1,4 +1,4 @@
-"""The README's field table, the seed's hashes and Heap's shapes hold for real events."""
+"""The README field table, the seed hashes and Heap's shapes hold for real events."""
 
 from __future__ import annotations
 
@@ -68,8 +68,12 @@ def test_hashes_match_the_seed_readme_table() -> None:
     properties = events.project_properties(
         package_name="my-project", project_name="my_project"
     )
-    assert str(properties["package_name"]).startswith("1c7cd944c28cd888904f3efc2345198507")
-    assert str(properties["project_name"]).startswith("a6392d359362dc9827cf8688c9d634520e")
+    assert str(properties["package_name"]).startswith(
+        "1c7cd944c28cd888904f3efc2345198507"
+    )
+    assert str(properties["project_name"]).startswith(
+        "a6392d359362dc9827cf8688c9d634520e"
+    )
 
 
 def test_properties_take_only_the_shapes_heap_accepts() -> None:

@@ -21,19 +21,34 @@ def cli(project_template: Path) -> Iterator[KedroCLI]:
     [
         ([], []),
         (["info"], ["info"]),
-        (["run", "--pipeline=ds", "--env=test"], ["run", "--pipeline", MASK, "--env", MASK]),
-        (["run", "--pipeline", "ds", "--async"], ["run", "--pipeline", MASK, "--async"]),
+        (
+            ["run", "--pipeline=ds", "--env=test"],
+            ["run", "--pipeline", MASK, "--env", MASK],
+        ),
+        (
+            ["run", "--pipeline", "ds", "--async"],
+            ["run", "--pipeline", MASK, "--async"],
+        ),
         (["run", "-p", "ds"], ["run", "-p", MASK]),
         (["run", "-pds"], ["run", "-p", MASK]),
         (["run", "--params=token=s3cret"], ["run", "--params", MASK]),
         (["run", "--no-such-option", "s3cret"], ["run", MASK, MASK]),
-        (["catalog", "describe-datasets", "-p", "x"], ["catalog", "describe-datasets", "-p", MASK]),
+        (
+            ["catalog", "describe-datasets", "-p", "x"],
+            ["catalog", "describe-datasets", "-p", MASK],
+        ),
         (["s3cret-command", "run", "--env", "x"], [MASK, MASK, MASK, MASK]),
         (["run", "--help"], ["run", "--help"]),
         (["-V"], ["-V"]),
         (["--version"], ["--version"]),
-        (["new", "--starter", "spaceflights-pandas"], ["new", "--starter", "spaceflights-pandas"]),
-        (["new", "--starter=spaceflights-pyspark"], ["new", "--starter", "spaceflights-pyspark"]),
+        (
+            ["new", "--starter", "spaceflights-pandas"],
+            ["new", "--starter", "spaceflights-pandas"],
+        ),
+        (
+            ["new", "--starter=spaceflights-pyspark"],
+            ["new", "--starter", "spaceflights-pyspark"],
+        ),
         (["new", "--starter", "git+https://me:pw@host/x"], ["new", "--starter", MASK]),
         (["new", "--name", "Secret Project"], ["new", "--name", MASK]),
         (["run", "--", "a", "b"], ["run", "--", MASK, MASK]),
@@ -46,4 +61,9 @@ def test_values_are_masked_and_kedros_words_kept(
 
 
 def test_without_a_command_tree_everything_but_help_is_masked() -> None:
-    assert mask_command(None, ["run", "--env", "x", "--help"]) == [MASK, MASK, MASK, "--help"]
+    assert mask_command(None, ["run", "--env", "x", "--help"]) == [
+        MASK,
+        MASK,
+        MASK,
+        "--help",
+    ]

@@ -93,9 +93,14 @@ def test_global_writes_the_user_wide_file_only(
     project: Path, env: dict[str, str]
 ) -> None:
     for _ in range(2):
-        assert kedro("telemetry", "enable", "--global", cwd=project, env=env).returncode == 0
+        assert (
+            kedro("telemetry", "enable", "--global", cwd=project, env=env).returncode
+            == 0
+        )
         assert user_wide_file(env).read_text() == "consent: true\n"
-    assert kedro("telemetry", "disable", "--global", cwd=project, env=env).returncode == 0
+    assert (
+        kedro("telemetry", "disable", "--global", cwd=project, env=env).returncode == 0
+    )
     assert user_wide_file(env).read_text() == "consent: false\n"
     assert not (project / ".telemetry").exists()
 
@@ -107,7 +112,9 @@ def test_outside_a_project_only_global_is_possible(
     assert result.returncode == 2
     assert "--global" in result.stderr
     assert not (outside / ".telemetry").exists()
-    assert kedro("telemetry", "enable", "--global", cwd=outside, env=env).returncode == 0
+    assert (
+        kedro("telemetry", "enable", "--global", cwd=outside, env=env).returncode == 0
+    )
     assert "your user-wide setting" in status(outside, env)
 
 
@@ -170,7 +177,9 @@ def test_another_plugin_can_send_an_event_under_the_users_consent(
     outside: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
     result = kedro("sample-ping", cwd=outside, env=env)
-    assert result.stdout.strip().splitlines()[-1] == "queued: False"  # nobody consented yet
+    assert (
+        result.stdout.strip().splitlines()[-1] == "queued: False"
+    )  # nobody consented yet
 
     user_wide_file(env).parent.mkdir(parents=True)
     user_wide_file(env).write_text("consent: true\n")

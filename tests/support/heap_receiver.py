@@ -25,7 +25,14 @@ from typing import Any
 
 __all__ = ["Answer", "HeapReceiver", "contract_violations"]
 
-_TOP_LEVEL_SINGLE = {"app_id", "identity", "event", "timestamp", "idempotency_key", "properties"}
+_TOP_LEVEL_SINGLE = {
+    "app_id",
+    "identity",
+    "event",
+    "timestamp",
+    "idempotency_key",
+    "properties",
+}
 _EVENT_KEYS = _TOP_LEVEL_SINGLE - {"app_id"}
 
 
@@ -39,13 +46,19 @@ def contract_violations(body: Any) -> list[str]:
     if "events" in body:
         batch = body["events"]
         if set(body) != {"app_id", "events"}:
-            problems.append(f"unexpected bulk keys: {sorted(set(body) - {'app_id', 'events'})}")
+            problems.append(
+                f"unexpected bulk keys: {sorted(set(body) - {'app_id', 'events'})}"
+            )
         if not isinstance(batch, list) or not 1 <= len(batch) <= 1000:
             return [*problems, "events must be a list of 1 to 1,000 events"]
         for index, event in enumerate(batch):
-            problems += [f"events[{index}]: {p}" for p in _event_violations(event, _EVENT_KEYS)]
+            problems += [
+                f"events[{index}]: {p}" for p in _event_violations(event, _EVENT_KEYS)
+            ]
     else:
-        problems += _event_violations({k: v for k, v in body.items() if k != "app_id"}, _EVENT_KEYS)
+        problems += _event_violations(
+            {k: v for k, v in body.items() if k != "app_id"}, _EVENT_KEYS
+        )
     return problems
 
 
@@ -60,7 +73,9 @@ def _event_violations(event: Any, expected_keys: set[str]) -> list[str]:
         problems.append("identity must be a string of 1 to 255 characters")
     if not isinstance(name, str) or not 0 < len(name) <= 1024:
         problems.append("event must be a string of 1 to 1,024 characters")
-    if not isinstance(event.get("idempotency_key"), str) or not event.get("idempotency_key"):
+    if not isinstance(event.get("idempotency_key"), str) or not event.get(
+        "idempotency_key"
+    ):
         problems.append("idempotency_key must be a non-empty string")
     problems += _timestamp_violations(event.get("timestamp"))
     properties = event.get("properties")
@@ -104,15 +119,21 @@ OK = Answer()
 class HeapReceiver:
     """A threaded HTTP server that records what a Heap endpoint would store."""
 
-    def __init__(self, port: int = 0, on_event: Callable[[dict[str, Any]], None] | None = None):
+    def __init__(
+        self, port: int = 0, on_event: Callable[[dict[str, Any]], None] | None = None
+    ):
         self._script: deque[Answer] = deque()
         self._default = OK
         self._lock = threading.Lock()
         self._stopping = threading.Event()
         self._on_event = on_event
         self.requests: list[Any] = []  # every parsed body, in arrival order
-        self.accepted: list[dict[str, Any]] = []  # events Heap would have stored, deduplicated
-        self.posted_keys: list[str] = []  # every idempotency_key posted, repeats included
+        self.accepted: list[
+            dict[str, Any]
+        ] = []  # events Heap would have stored, deduplicated
+        self.posted_keys: list[
+            str
+        ] = []  # every idempotency_key posted, repeats included
         self.violations: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
@@ -135,7 +156,7 @@ class HeapReceiver:
         self._server.server_close()
 
     def answer(self, *answers: Answer, then: Answer | None = None) -> None:
-        """Answer the next requests with ``answers``, and the later ones with ``then``."""
+        """Answer the next requests with ``answers``, later ones with ``then``."""
         with self._lock:
             self._script.extend(answers)
             if then is not None:
@@ -190,7 +211,7 @@ class HeapReceiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+            def do_POST(self) -> None:
                 answer = receiver._next_answer()
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
@@ -203,7 +224,10 @@ class HeapReceiver:
                     )
                     self.connection.close()
                     return
-                if self.headers.get("Content-Type", "").split(";")[0] != "application/json":
+                if (
+                    self.headers.get("Content-Type", "").split(";")[0]
+                    != "application/json"
+                ):
                     self._reply(400, b"Content-Type must be application/json")
                     return
                 try:
@@ -214,7 +238,8 @@ class HeapReceiver:
                 if answer.status != 200:
                     with receiver._lock:
                         receiver.posted_keys += [
-                            str(e.get("idempotency_key")) for e in receiver._events_of(body)
+                            str(e.get("idempotency_key"))
+                            for e in receiver._events_of(body)
                         ]
                     self._reply(answer.status, b"scripted failure", answer.headers)
                     return
@@ -226,7 +251,9 @@ class HeapReceiver:
                 else:
                     self._reply(200, b"")
 
-            def _reply(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> None:
+            def _reply(
+                self, status: int, body: bytes, headers: dict[str, str] | None = None
+            ) -> None:
                 self.send_response(status)
                 for name, value in (headers or {}).items():
                     self.send_header(name, value)
@@ -234,7 +261,7 @@ class HeapReceiver:
                 self.end_headers()
                 self.wfile.write(body)
 
-            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            def log_message(self, format: str, *args: Any) -> None:
                 pass  # keep test output clean
 
         return Handler

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 
-@click.group()
+@click.group(name="kedro-sample-plugin")
 def commands() -> None:
     """Commands of the sample plugin."""
 
@@ -23,7 +23,9 @@ def sample_ping(project: Path | None, bad: bool) -> None:
     if bad:
         properties["nested"] = {"not": "allowed"}
     try:
-        queued = kedro_telemetry.send_event("Sample ping", properties, project_path=project)
+        queued = kedro_telemetry.send_event(
+            "Sample ping", properties, project_path=project
+        )
     except (TypeError, ValueError) as error:
         click.echo(f"refused: {error}")
         raise SystemExit(3) from error

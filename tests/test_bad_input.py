@@ -1,0 +1,627 @@
+"""Bad input never changes a ``kedro`` command and never makes the plugin send.
+
+Each case runs the real ``kedro`` in a real project and holds it against the
+baseline, the same command with the plugin's hooks blocked: the same exit code,
+the same stdout (timestamps and durations aside), no traceback on stderr,
+nothing queued or posted, nothing written by the plugin, and the faulty file
+itself left exactly as it was. On a pseudo-terminal, a consent file with invalid
+content is asked about again, while an unusable one (a directory, a dangling
+link, a pipe, a device, a huge file) is neither asked about nor overwritten.
+
+``tests/BAD_INPUT.md`` is the table of what the plugin does in every case here.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import shutil
+import stat
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from tests.support.hardening import (
+    BASELINE_SCRIPT,
+    PYTHON,
+    Result,
+    UidRunner,
+    assert_nothing_sent,
+    assert_unchanged_by_plugin,
+    in_read_only_project,
+    normalised,
+    read_only_mounts_work,
+    run,
+    uid_runner,
+)
+from tests.support.heap_receiver import HeapReceiver
+from tests.support.kedro_env import (
+    KEDRO_EXECUTABLE,
+    isolated_environment,
+    kedro,
+    kedro_without_hooks,
+)
+from tests.support.terminal import QUESTION, on_terminal
+
+INVALID = "invalid"  # a regular file whose content is no choice: asked again
+UNUSABLE = "unusable"  # not a readable small regular file: never asked, never written
+COMMANDS = ("info", "run")
+# Any of these values stays on the machine only if the plugin leaves it alone.
+_PYTHON_TAG_MARKER = "python-tag-was-executed"
+
+
+@dataclass(frozen=True)
+class BadFile:
+    """One way a consent file can be broken."""
+
+    name: str
+    make: Callable[[Path], None]
+    state: str
+
+
+def _content(data: bytes) -> Callable[[Path], None]:
+    def make(path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+    return make
+
+
+def _huge(path: Path) -> None:
+    """10 MB that begin with a valid ``consent: true``: honouring it would send."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("wb") as handle:
+        handle.write(b"consent: true\n")
+        handle.write((b"#" * 1023 + b"\n") * (10 * 1024))
+
+
+def _directory(path: Path) -> None:
+    path.mkdir(parents=True)
+    (path / "consent").write_text("consent: true\n")
+
+
+def _dangling_link(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to(path.parent / "no-such-file")
+
+
+def _named_pipe(path: Path) -> None:
+    """A FIFO: opening it for reading waits for a writer that never comes."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    os.mkfifo(path)
+
+
+def _device_link(path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.symlink_to("/dev/zero")
+
+
+BAD_FILES = [
+    BadFile("empty", _content(b""), INVALID),
+    BadFile("invalid-yaml", _content(b"consent: [\n"), INVALID),
+    BadFile("binary", _content(bytes(range(256)) * 16), INVALID),
+    BadFile("yaml-list", _content(b"- consent: true\n"), INVALID),
+    BadFile("consent-string-true", _content(b'consent: "true"\n'), INVALID),
+    BadFile("consent-1", _content(b"consent: 1\n"), INVALID),
+    BadFile("consent-null", _content(b"consent: null\n"), INVALID),
+    BadFile(
+        "deeply-nested",
+        _content(b"consent: " + b"[" * 1000 + b"]" * 1000 + b"\n"),
+        INVALID,
+    ),
+    BadFile(
+        "python-tag",
+        _content(
+            b"consent: !!python/object/apply:os.system "
+            + f"['touch {_PYTHON_TAG_MARKER}']\n".encode()
+        ),
+        INVALID,
+    ),
+    BadFile("huge-10MB", _huge, UNUSABLE),
+    BadFile("directory", _directory, UNUSABLE),
+    BadFile("dangling-symlink", _dangling_link, UNUSABLE),
+    BadFile("named-pipe", _named_pipe, UNUSABLE),
+    BadFile("link-to-dev-zero", _device_link, UNUSABLE),
+]
+BAD_FILE_IDS = [bad.name for bad in BAD_FILES]
+INVALID_FILES = [bad for bad in BAD_FILES if bad.state == INVALID]
+UNUSABLE_FILES = [bad for bad in BAD_FILES if bad.state == UNUSABLE]
+
+
+def snapshot(path: Path) -> str:
+    """What ``path`` is, precisely enough to see any change made to it."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return f"link to {os.readlink(path)}"
+    if stat.S_ISDIR(info.st_mode):
+        return f"directory holding {sorted(os.listdir(path))}"
+    if stat.S_ISFIFO(info.st_mode):
+        return "named pipe"
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return f"file {info.st_size} {digest} {info.st_mtime_ns}"
+
+
+def user_wide_file(env: dict[str, str]) -> Path:
+    return Path(env["XDG_CONFIG_HOME"]) / "kedro" / "telemetry.yml"
+
+
+def assert_nothing_written_or_sent(receiver: HeapReceiver, state_dir: Path) -> None:
+    """Without consent the plugin neither sends, queues nor creates its directory."""
+    assert_nothing_sent(receiver, state_dir)
+    assert not state_dir.exists(), sorted(os.listdir(state_dir))
+
+
+@pytest.fixture(scope="module")
+def quiet_receiver() -> Iterator[HeapReceiver]:
+    """One receiver for the many cases that must send nothing (saves a restart each)."""
+    with HeapReceiver() as running:
+        yield running
+    assert running.requests == []
+    assert running.violations == []
+
+
+@pytest.fixture
+def silent(
+    env: dict[str, str], quiet_receiver: HeapReceiver, state_dir: Path
+) -> Callable[[], None]:
+    """Sends this test's commands to ``quiet_receiver``; returns the silence check."""
+    env["KEDRO_TELEMETRY_ENDPOINT"] = quiet_receiver.url
+    return lambda: assert_nothing_written_or_sent(quiet_receiver, state_dir)
+
+
+@pytest.fixture(scope="module")
+def baseline(
+    project_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Result]:
+    """The commands of a pristine project with the plugin's hooks blocked, once each.
+
+    Kedro reads neither consent file, so one baseline serves every case that only
+    breaks one of them.
+    """
+    root = tmp_path_factory.mktemp("baseline")
+    env = isolated_environment(root)
+    project = shutil.copytree(project_template, root / "spaceship-log")
+
+    @functools.cache
+    def of(command: str) -> Result:
+        return kedro_without_hooks(command, cwd=project, env=env)
+
+    return of
+
+
+# Broken consent files, no terminal -------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+@pytest.mark.parametrize("bad", BAD_FILES, ids=BAD_FILE_IDS)
+def test_a_broken_project_consent_file_changes_nothing(
+    project: Path,
+    env: dict[str, str],
+    silent: Callable[[], None],
+    baseline: Callable[[str], Result],
+    *,
+    bad: BadFile,
+    command: str,
+) -> None:
+    consent_file = project / ".telemetry"
+    bad.make(consent_file)
+    before = snapshot(consent_file)
+
+    result = kedro(command, cwd=project, env=env, timeout=60)
+
+    assert_unchanged_by_plugin(result, baseline(command))
+    silent()
+    assert snapshot(consent_file) == before
+    assert not (project / _PYTHON_TAG_MARKER).exists()
+
+
+@pytest.mark.parametrize("bad", BAD_FILES, ids=BAD_FILE_IDS)
+def test_a_broken_user_wide_consent_file_changes_nothing(
+    project: Path,
+    env: dict[str, str],
+    silent: Callable[[], None],
+    baseline: Callable[[str], Result],
+    bad: BadFile,
+) -> None:
+    consent_file = user_wide_file(env)
+    bad.make(consent_file)
+    before = snapshot(consent_file)
+
+    result = kedro("run", cwd=project, env=env, timeout=60)
+
+    assert_unchanged_by_plugin(result, baseline("run"))
+    silent()
+    assert snapshot(consent_file) == before
+    assert not (project / ".telemetry").exists()
+    assert not (project / _PYTHON_TAG_MARKER).exists()
+
+
+def test_a_broken_user_wide_file_does_not_hide_the_projects_consent(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    """The layers stay independent: the project's own yes still counts."""
+    _content(b"consent: [\n")(user_wide_file(env))
+    (project / ".telemetry").write_text("consent: true\n")
+
+    result = kedro("info", cwd=project, env=env)
+
+    assert result.returncode == 0, result.stderr
+    [event] = receiver.wait_for(1)
+    assert event["properties"]["command"] == "kedro info"
+
+
+# Broken consent files on a terminal -------------------------------------------
+
+
+@pytest.mark.parametrize("bad", INVALID_FILES, ids=[b.name for b in INVALID_FILES])
+def test_an_invalid_project_consent_file_is_asked_about_again(
+    project: Path,
+    env: dict[str, str],
+    silent: Callable[[], None],
+    bad: BadFile,
+) -> None:
+    bad.make(project / ".telemetry")
+
+    session = on_terminal("info", cwd=project, env=env, timeout=60)
+    session.expect_exact(QUESTION)
+    session.sendline("n")
+    session.expect(pexpect.EOF)
+    session.close()
+
+    assert session.exitstatus == 0
+    assert "Traceback" not in session.before
+    assert (project / ".telemetry").read_text() == "consent: false\n"
+    silent()
+    assert not (project / _PYTHON_TAG_MARKER).exists()
+
+
+@pytest.mark.parametrize("bad", UNUSABLE_FILES, ids=[b.name for b in UNUSABLE_FILES])
+def test_an_unusable_project_consent_file_is_never_asked_about_nor_overwritten(
+    project: Path,
+    env: dict[str, str],
+    silent: Callable[[], None],
+    bad: BadFile,
+) -> None:
+    consent_file = project / ".telemetry"
+    bad.make(consent_file)
+    before = snapshot(consent_file)
+
+    session = on_terminal("info", cwd=project, env=env, timeout=60)
+    session.expect(pexpect.EOF)
+    session.close()
+
+    assert session.exitstatus == 0
+    assert QUESTION not in session.before
+    assert "Traceback" not in session.before
+    assert snapshot(consent_file) == before
+    silent()
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [bad for bad in BAD_FILES if bad.name in ("invalid-yaml", "directory")],
+    ids=lambda bad: bad.name,
+)
+def test_a_broken_user_wide_file_leaves_the_question_to_the_project(
+    project: Path, env: dict[str, str], receiver: HeapReceiver, bad: BadFile
+) -> None:
+    """The project has no answer yet, so it is asked; the user-wide file is kept."""
+    consent_file = user_wide_file(env)
+    bad.make(consent_file)
+    before = snapshot(consent_file)
+
+    session = on_terminal("info", cwd=project, env=env, timeout=60)
+    session.expect_exact(QUESTION)
+    session.sendline("n")
+    session.expect(pexpect.EOF)
+    session.close()
+
+    assert session.exitstatus == 0
+    assert (project / ".telemetry").read_text() == "consent: false\n"
+    assert snapshot(consent_file) == before
+
+
+# A project that cannot be written ---------------------------------------------
+
+needs_read_only_mount = pytest.mark.skipif(
+    bool(read_only_mounts_work()), reason=read_only_mounts_work() or "works"
+)
+
+
+@needs_read_only_mount
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_read_only_project_changes_nothing(
+    project: Path,
+    env: dict[str, str],
+    silent: Callable[[], None],
+    command: str,
+) -> None:
+    baseline = run(
+        in_read_only_project(project, [PYTHON, BASELINE_SCRIPT, command]),
+        cwd=project,
+        env=env,
+    )
+    result = run(
+        in_read_only_project(project, [KEDRO_EXECUTABLE, command]), cwd=project, env=env
+    )
+
+    assert not list(project.rglob("__pycache__")), "the project was not read-only"
+    assert_unchanged_by_plugin(result, baseline)
+    silent()
+    assert not (project / ".telemetry").exists()
+
+
+@needs_read_only_mount
+def test_a_read_only_project_keeps_the_answer_for_this_command_only(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    session = pexpect.spawn(
+        "unshare",
+        in_read_only_project(project, [KEDRO_EXECUTABLE, "info"])[1:],
+        cwd=str(project),
+        env=env,
+        encoding="utf-8",
+        timeout=60,
+        dimensions=(50, 200),
+    )
+    session.expect_exact(QUESTION)
+    session.sendline("y")
+    session.expect(pexpect.EOF)
+    session.close()
+
+    assert session.exitstatus == 0
+    output = " ".join(session.before.split())
+    assert "could not save your answer" in output
+    assert "it applies to this command only" in output
+    assert "Traceback" not in output
+    assert not (project / ".telemetry").exists()
+    [event] = receiver.wait_for(1)
+    assert event["properties"]["command"] == "kedro info"
+
+
+# Homes that cannot be used ----------------------------------------------------
+
+
+def _without_xdg(env: dict[str, str]) -> dict[str, str]:
+    return {name: value for name, value in env.items() if not name.startswith("XDG_")}
+
+
+@pytest.mark.parametrize("consent", ["none", "true"])
+def test_a_home_that_cannot_be_created_changes_nothing(
+    project: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    tmp_path: Path,
+    consent: str,
+) -> None:
+    """``HOME`` lies under a regular file, and no XDG variable points elsewhere."""
+    occupied = tmp_path / "occupied"
+    occupied.write_text("a file where the home's parent should be\n")
+    home_env = {**_without_xdg(env), "HOME": str(occupied / "home")}
+    if consent == "true":
+        (project / ".telemetry").write_text("consent: true\n")
+
+    for command in COMMANDS if consent == "true" else ("info",):
+        baseline = kedro_without_hooks(command, cwd=project, env=home_env)
+        result = kedro(command, cwd=project, env=home_env)
+        assert_unchanged_by_plugin(result, baseline)
+
+    assert receiver.wait_for(1, seconds=1) == []
+    assert receiver.requests == []
+    assert occupied.read_text() == "a file where the home's parent should be\n"
+
+
+@dataclass
+class NamelessUser:
+    """A uid with no passwd entry, and a project and home that belong to it."""
+
+    runner: UidRunner
+    root: Path
+    project: Path
+    env: dict[str, str]
+
+    @property
+    def state_dir(self) -> Path:
+        return Path(self.env["XDG_STATE_HOME"]) / "kedro-telemetry"
+
+
+@pytest.fixture
+def nameless(project_template: Path, receiver: HeapReceiver) -> Iterator[NamelessUser]:
+    runner = uid_runner()
+    if isinstance(runner, str):
+        pytest.skip(runner)
+    # Not under pytest's own temporary directory: that one is private to root.
+    root = Path(tempfile.mkdtemp(prefix="kedro-telemetry-nameless-"))
+    try:
+        os.chmod(root, 0o755)
+        project = shutil.copytree(project_template, root / "spaceship-log")
+        env = isolated_environment(root)
+        env["KEDRO_TELEMETRY_ENDPOINT"] = receiver.url
+        for name in ("USER", "LOGNAME", "LNAME", "USERNAME"):
+            env.pop(name, None)
+        runner.give(root)
+        yield NamelessUser(runner, root, project, env)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+def test_a_uid_without_a_user_name_changes_nothing(
+    nameless: NamelessUser, receiver: HeapReceiver
+) -> None:
+    for command in COMMANDS:
+        baseline = nameless.runner.kedro_without_hooks(
+            command, cwd=nameless.project, env=nameless.env
+        )
+        result = nameless.runner.kedro(command, cwd=nameless.project, env=nameless.env)
+        assert_unchanged_by_plugin(result, baseline)
+    assert_nothing_written_or_sent(receiver, nameless.state_dir)
+
+
+def test_a_uid_without_a_user_name_is_reported_as_anonymous(
+    nameless: NamelessUser, receiver: HeapReceiver
+) -> None:
+    consent_file = nameless.project / ".telemetry"
+    consent_file.write_text("consent: true\n")
+    os.lchown(consent_file, nameless.runner.uid, nameless.runner.uid)
+
+    baseline = nameless.runner.kedro_without_hooks(
+        "info", cwd=nameless.project, env=nameless.env
+    )
+    result = nameless.runner.kedro("info", cwd=nameless.project, env=nameless.env)
+    assert_unchanged_by_plugin(result, baseline)
+    # That uid cannot start this environment's interpreter again for the detached
+    # sender (it lives under root's private home): deliver what it queued as root.
+    flushed = kedro(
+        "telemetry", "flush", "--timeout", "10", cwd=nameless.root, env=nameless.env
+    )
+    assert flushed.returncode == 0, flushed.stderr
+
+    [event] = receiver.wait_for(1)
+    assert event["properties"]["username"] == "anonymous"
+    assert event["properties"]["command"] == "kedro info"
+
+
+@pytest.mark.parametrize("consent", ["none", "true"])
+def test_no_home_at_all_changes_nothing(
+    nameless: NamelessUser, receiver: HeapReceiver, consent: str
+) -> None:
+    """``HOME`` and the XDG variables unset, and no passwd entry to fall back on."""
+    env = {
+        name: value
+        for name, value in _without_xdg(nameless.env).items()
+        if name != "HOME"
+    }
+    if consent == "true":
+        consent_file = nameless.project / ".telemetry"
+        consent_file.write_text("consent: true\n")
+        os.lchown(consent_file, nameless.runner.uid, nameless.runner.uid)
+
+    for command in COMMANDS if consent == "true" else ("info",):
+        baseline = nameless.runner.kedro_without_hooks(
+            command, cwd=nameless.project, env=env
+        )
+        result = nameless.runner.kedro(command, cwd=nameless.project, env=env)
+        assert_unchanged_by_plugin(result, baseline)
+
+    assert receiver.wait_for(1, seconds=1) == []
+    assert receiver.requests == []
+
+
+def test_the_public_api_without_any_home_answers_false(
+    nameless: NamelessUser, receiver: HeapReceiver
+) -> None:
+    """Another plugin's ``send_event`` must not raise where no home can be found."""
+    env = {
+        name: value
+        for name, value in _without_xdg(nameless.env).items()
+        if name != "HOME"
+    }
+    consent_file = nameless.project / ".telemetry"
+    consent_file.write_text("consent: true\n")
+    os.lchown(consent_file, nameless.runner.uid, nameless.runner.uid)
+    code = (
+        "from kedro_telemetry import send_event\n"
+        "print('sent:', send_event('Plugin ping', {'n': 1}, project_path='.'))\n"
+        "print('sent:', send_event('Plugin ping', {'n': 1}))\n"
+    )
+
+    result = nameless.runner.run([PYTHON, "-c", code], cwd=nameless.project, env=env)
+
+    assert result.returncode == 0, result.stderr
+    answers = [line for line in result.stdout.splitlines() if line[:5] == "sent:"]
+    assert answers == ["sent: False", "sent: False"]
+    assert receiver.wait_for(1, seconds=1) == []
+
+
+# pyproject.toml that cannot be read as Kedro expects ---------------------------
+
+
+def test_a_pyproject_that_is_not_toml_fails_in_kedro_before_any_hook(
+    project: Path, env: dict[str, str], silent: Callable[[], None]
+) -> None:
+    """Kedro itself refuses the file while building its CLI: no hook is reached."""
+    pyproject = project / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "\n[tool.kedro\nbroken = \n")
+    (project / ".telemetry").write_text("consent: true\n")
+
+    baseline = kedro_without_hooks("info", cwd=project, env=env)
+    result = kedro("info", cwd=project, env=env)
+
+    assert result.returncode == baseline.returncode != 0
+    assert normalised(result.stdout) == normalised(baseline.stdout)
+    assert result.stderr.count("Traceback") == baseline.stderr.count("Traceback")
+    assert "kedro_telemetry" not in result.stderr
+    silent()
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_pyproject_that_is_not_text_is_no_project(
+    project: Path,
+    env: dict[str, str],
+    silent: Callable[[], None],
+    command: str,
+) -> None:
+    """Kedro cannot decode it, so it sees no project; the project's consent is moot."""
+    (project / "pyproject.toml").write_bytes(b"[tool.kedro]\n\xff\xfe\x00garbage\n")
+    (project / ".telemetry").write_text("consent: true\n")
+
+    baseline = kedro_without_hooks(command, cwd=project, env=env)
+    result = kedro(command, cwd=project, env=env)
+
+    assert_unchanged_by_plugin(result, baseline)
+    silent()
+
+
+ODD_TYPES = 'project_name = 42\ntools = 7\nexample_pipeline = ["x", 1]\n'
+
+
+def _with_odd_types(project: Path) -> None:
+    """Valid TOML, accepted by Kedro, with numbers and lists where text is expected."""
+    pyproject = project / "pyproject.toml"
+    lines = [
+        line
+        for line in pyproject.read_text().splitlines()
+        if not line.startswith(("project_name", "tools", "example_pipeline"))
+    ]
+    pyproject.write_text("\n".join(lines) + "\n" + ODD_TYPES)
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_pyproject_with_odd_types_changes_nothing_without_consent(
+    project: Path,
+    env: dict[str, str],
+    silent: Callable[[], None],
+    command: str,
+) -> None:
+    _with_odd_types(project)
+
+    baseline = kedro_without_hooks(command, cwd=project, env=env)
+    result = kedro(command, cwd=project, env=env)
+
+    assert_unchanged_by_plugin(result, baseline)
+    silent()
+
+
+def test_a_pyproject_with_odd_types_still_yields_its_one_event(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    """Kedro runs such a project, so the plugin reports it: text where text is due."""
+    _with_odd_types(project)
+    (project / ".telemetry").write_text("consent: true\n")
+
+    baseline = kedro_without_hooks("run", cwd=project, env=env)
+    result = kedro("run", cwd=project, env=env)
+
+    assert_unchanged_by_plugin(result, baseline)
+    events = receiver.wait_for(1)
+    receiver.wait_for(2, seconds=1)
+    assert len(receiver.accepted) == 1, json.dumps(receiver.accepted)
+    properties = events[0]["properties"]
+    assert properties["project_name"] == hashlib.sha256(b"42").hexdigest()
+    assert properties["number_of_nodes"] == 2

@@ -1,0 +1,431 @@
+"""Events get to Heap once each, late if need be, and never hold up a command.
+
+Every test drives real ``kedro`` processes against the real local receiver and
+reads the real outbox, lock and log the plugin leaves on disk. They prove that:
+
+- events queued while the endpoint is down wait in the outbox and are all
+  delivered, each stored once, when it is back (by a sender, the next command
+  or ``kedro telemetry flush``);
+- 500 and 429 are retried (429 after its ``Retry-After``), a 400 is dropped
+  with its reason (and not its content) in ``sender.log``;
+- a command, a ``kedro info | cat`` pipeline and ``flush --timeout`` all
+  return while a sender still waits on an endpoint that never answers;
+- commands running side by side each queue and deliver their own event;
+- the outbox is capped: ``Outbox.trim`` drops the oldest records, and the
+  sender applies the caps before it posts.
+
+Waiting is by polling with generous ceilings; no test asserts an upper bound
+on how long anything took.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kedro_telemetry import facts
+from kedro_telemetry.events import sha256_hex
+from kedro_telemetry.outbox import MAX_BYTES, MAX_EVENTS, Outbox
+from tests.support.delivery_tools import (
+    KEDRO,
+    Senders,
+    TimedReceiver,
+    assert_nothing_stored_twice,
+    consent,
+    flush,
+    max_overlap,
+    queue_without_sending,
+    queued_keys,
+    refusing_port,
+    run_in_parallel,
+    stray_files,
+    wait_until,
+)
+from tests.support.heap_receiver import Answer, HeapReceiver
+from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
+
+APP_ID = "2388822444"
+_EVENT_FILE_NAME = re.compile(r"^\d{20}-[0-9a-f]{32}\.json$")
+
+
+@pytest.fixture
+def consented(project: Path) -> Path:
+    consent(project)
+    return project
+
+
+def run_info(project: Path, env: dict[str, str], timeout: float = 180) -> None:
+    result = kedro("info", cwd=project, env=env, timeout=timeout)
+    assert result.returncode == 0, result.stderr
+
+
+def accepted_keys(receiver: HeapReceiver) -> list[str]:
+    return [event["idempotency_key"] for event in receiver.accepted]
+
+
+def wait_until_outbox_empty(state_dir: Path) -> None:
+    wait_until(lambda: queued_keys(state_dir) == [], "the outbox is empty", 60)
+
+
+def assert_delivered_exactly(receiver: HeapReceiver, keys: list[str]) -> None:
+    """``keys`` and nothing else were stored, each once."""
+    assert sorted(accepted_keys(receiver)) == sorted(keys)
+    assert len(set(keys)) == len(keys)
+    assert_nothing_stored_twice(receiver)
+
+
+# Outage, then recovery --------------------------------------------------------
+
+
+def test_events_queued_during_an_outage_all_arrive_once_it_ends(
+    consented: Path, env: dict[str, str], senders: Senders, state_dir: Path
+) -> None:
+    with refusing_port() as port:
+        env["KEDRO_TELEMETRY_ENDPOINT"] = f"http://127.0.0.1:{port}/api/track"
+        for _ in range(3):
+            run_info(consented, env)
+        during_outage = queued_keys(state_dir)
+        assert len(set(during_outage)) == 3
+        # A sender is still at it, backing off, with every event kept.
+        assert senders.pids()
+    with TimedReceiver(port=port) as receiver:
+        run_info(consented, env)
+        receiver.wait_for(4, seconds=90)
+        wait_until_outbox_empty(state_dir)
+        senders.wait_until_gone()
+        [latest] = set(accepted_keys(receiver)) - set(during_outage)
+        assert_delivered_exactly(receiver, [*during_outage, latest])
+        assert receiver.violations == []
+
+
+@pytest.mark.parametrize("drain_with", ["the next command", "kedro telemetry flush"])
+def test_the_backlog_of_an_outage_is_drained_by(
+    drain_with: str,
+    consented: Path,
+    env: dict[str, str],
+    senders: Senders,
+    state_dir: Path,
+) -> None:
+    with refusing_port() as port:
+        env["KEDRO_TELEMETRY_ENDPOINT"] = f"http://127.0.0.1:{port}/api/track"
+        backlog = queue_without_sending(consented, env, senders, 3)
+        during_outage = flush(consented, env, timeout=2)
+        assert (during_outage.sent, during_outage.left) == (0, 3)
+        assert "network" in during_outage.output
+        assert queued_keys(state_dir) == backlog
+    with TimedReceiver(port=port) as receiver:
+        if drain_with == "the next command":
+            run_info(consented, env)
+            receiver.wait_for(4, seconds=60)
+            senders.wait_until_gone()
+            [latest] = set(accepted_keys(receiver)) - set(backlog)
+            expected = [*backlog, latest]
+        else:
+            drained = flush(consented, env, timeout=60)
+            assert (drained.sent, drained.left) == (3, 0)
+            expected = backlog
+        assert queued_keys(state_dir) == []
+        assert_delivered_exactly(receiver, expected)
+        assert receiver.posted_keys[:3] == backlog  # oldest first
+        assert receiver.violations == []
+
+
+# Answers that mean "later" or "never" -----------------------------------------
+
+
+def test_a_500_is_retried_and_the_event_stored_once(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    senders: Senders,
+    state_dir: Path,
+) -> None:
+    receiver.answer(Answer(500), then=Answer())
+    run_info(consented, env)
+    [event] = receiver.wait_for(1)
+    senders.wait_until_gone()
+    key = event["idempotency_key"]
+    assert receiver.posted_keys == [key, key]  # the same key on the retry
+    assert queued_keys(state_dir) == []
+    assert_delivered_exactly(receiver, [key])
+
+
+def test_a_429_is_retried_no_sooner_than_its_retry_after(
+    consented: Path,
+    env: dict[str, str],
+    timed_receiver: TimedReceiver,
+    senders: Senders,
+    state_dir: Path,
+) -> None:
+    timed_receiver.answer(Answer(429, headers={"Retry-After": "1"}), then=Answer())
+    run_info(consented, env)
+    [event] = timed_receiver.wait_for(1)
+    senders.wait_until_gone()
+    key = event["idempotency_key"]
+    assert timed_receiver.posted_keys == [key, key]
+    first, second = timed_receiver.arrivals
+    # A lower bound only: the sender slept at least the second it was asked to
+    # (its own backoff would have been half a second at most).
+    assert second - first >= 0.95
+    assert queued_keys(state_dir) == []
+    assert_delivered_exactly(timed_receiver, [key])
+
+
+def test_a_400_drops_the_event_and_logs_why_but_not_what(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    senders: Senders,
+    state_dir: Path,
+) -> None:
+    receiver.answer(Answer(400), then=Answer())
+    run_info(consented, env)
+    log = state_dir / "sender.log"
+    wait_until(lambda: log.exists() and "rejected" in log.read_text(), "it is logged")
+    senders.wait_until_gone()
+
+    [key] = receiver.posted_keys  # posted once, never retried
+    assert receiver.accepted == []
+    assert queued_keys(state_dir) == []
+    text = log.read_text()
+    assert key in text
+    assert "HTTP 400" in text and "scripted failure" in text
+    payload_values = [
+        facts.host_identity(),
+        sha256_hex(PACKAGE),
+        sha256_hex(PROJECT_NAME),
+        "kedro info",
+        "CLI command",
+    ]
+    assert [value for value in payload_values if value in text] == []
+
+
+# An endpoint that never answers -----------------------------------------------
+
+
+def test_a_command_returns_while_its_sender_waits_on_a_silent_endpoint(
+    consented: Path,
+    env: dict[str, str],
+    timed_receiver: TimedReceiver,
+    senders: Senders,
+    state_dir: Path,
+) -> None:
+    timed_receiver.answer(then=Answer(behaviour="hang"))
+    # The ceiling is below the sender's own 60 s: a command that waited for its
+    # sender would be stopped here and fail the test.
+    run_info(consented, env, timeout=45)
+    alive_when_the_command_ended = senders.pids()
+    assert alive_when_the_command_ended, "the sender was gone before the command ended"
+
+    wait_until(lambda: timed_receiver.request_count >= 1, "the sender posted")
+    assert senders.lock_is_held()
+    assert alive_when_the_command_ended & senders.pids()
+    [key] = queued_keys(state_dir)
+
+    busy = flush(consented, env, timeout=2)
+    assert (busy.sent, busy.left) == (0, 1)
+    assert "another sender kept the outbox busy" in busy.output
+    assert queued_keys(state_dir) == [key]
+    assert timed_receiver.accepted == []
+
+
+def test_flush_with_a_short_timeout_gives_up_on_a_silent_endpoint_and_keeps_the_events(
+    consented: Path,
+    env: dict[str, str],
+    timed_receiver: TimedReceiver,
+    senders: Senders,
+    state_dir: Path,
+) -> None:
+    backlog = queue_without_sending(consented, env, senders, 2)
+    timed_receiver.answer(then=Answer(behaviour="hang"))
+    stuck = flush(consented, env, timeout=2)
+    assert (stuck.sent, stuck.left) == (0, 2)
+    assert timed_receiver.request_count >= 1  # it did try
+    assert queued_keys(state_dir) == backlog
+
+    timed_receiver.answer(then=Answer())
+    healed = flush(consented, env, timeout=60)
+    assert (healed.sent, healed.left) == (2, 0)
+    assert_delivered_exactly(timed_receiver, backlog)
+
+
+def test_a_piped_command_ends_while_its_sender_still_waits(
+    consented: Path,
+    env: dict[str, str],
+    timed_receiver: TimedReceiver,
+    senders: Senders,
+) -> None:
+    timed_receiver.answer(then=Answer(behaviour="hang"))
+    pipeline = subprocess.run(
+        ["sh", "-c", f'"{KEDRO}" info | cat'],
+        cwd=consented,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=45,  # below the sender's 60 s: a pipe held open by it fails here
+        check=False,
+    )
+    alive_when_the_pipeline_ended = senders.pids()
+    assert pipeline.returncode == 0, pipeline.stderr
+    assert "kedro_telemetry" in pipeline.stdout  # cat did pass the output through
+    assert alive_when_the_pipeline_ended, "the sender was gone before the pipe closed"
+
+    wait_until(lambda: timed_receiver.request_count >= 1, "the sender posted")
+    assert senders.lock_is_held()
+    assert alive_when_the_pipeline_ended & senders.pids()
+    assert timed_receiver.accepted == []
+
+
+# Commands side by side --------------------------------------------------------
+
+
+def test_twenty_commands_side_by_side_deliver_twenty_distinct_events(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    senders: Senders,
+    state_dir: Path,
+) -> None:
+    runs = run_in_parallel(20, 5, consented, env, "info")
+    assert [run.result.returncode for run in runs] == [0] * 20
+    assert max_overlap(runs) >= 2, "the commands did not run side by side"
+
+    receiver.wait_for(20, seconds=120)
+    wait_until_outbox_empty(state_dir)
+    senders.wait_until_gone()
+    keys = accepted_keys(receiver)
+    assert len(keys) == 20
+    assert_delivered_exactly(receiver, keys)
+    assert len(receiver.posted_keys) == 20  # every answer was 200: nothing re-posted
+    commands = {event["properties"]["command"] for event in receiver.accepted}
+    assert commands == {"kedro info"}
+    assert os.listdir(state_dir / "outbox") == []
+    assert stray_files(state_dir) == []
+
+
+# The outbox cap ---------------------------------------------------------------
+
+
+def synthetic_record(endpoint: str, padding: int = 0) -> dict[str, Any]:
+    """A small valid record; ``padding`` adds that many 1,000-character properties."""
+    properties: dict[str, Any] = {"command": "kedro info"}
+    properties.update({f"pad_{i:03d}": "x" * 1000 for i in range(padding)})
+    return {
+        "endpoint": endpoint,
+        "app_id": APP_ID,
+        "event": {
+            "identity": "0" * 64,
+            "event": "CLI command",
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "idempotency_key": uuid.uuid4().hex,
+            "properties": properties,
+        },
+    }
+
+
+def write_backlog(directory: Path, records: list[dict[str, Any]]) -> list[str]:
+    """Write ``records`` as ``Outbox.put`` does (name, content, mode), oldest first.
+
+    Without ``put``'s fsync per file, so that ten thousand files take a second.
+    Returns their keys, oldest first.
+    """
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    first = (1_700_000_000 * 10**9) + 1  # older than anything queued today
+    keys = []
+    for offset, record in enumerate(records):
+        key = record["event"]["idempotency_key"]
+        path = directory / f"{first + offset:020d}-{key}.json"
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as handle:
+            handle.write(json.dumps(record).encode("utf-8"))
+        keys.append(key)
+    return keys
+
+
+def put_records(outbox: Outbox, count: int, padding: int = 0) -> list[str]:
+    """Queue ``count`` records with the real ``Outbox.put``; return their keys."""
+    keys = []
+    for _ in range(count):
+        record = synthetic_record("http://127.0.0.1:9/unused", padding)
+        outbox.put(record)
+        keys.append(record["event"]["idempotency_key"])
+    return keys
+
+
+def test_the_synthetic_backlog_is_in_the_outbox_s_own_format(tmp_path: Path) -> None:
+    record = synthetic_record("http://127.0.0.1:9/unused")
+    real = Outbox(tmp_path / "real").put(record)
+    [key] = write_backlog(tmp_path / "synthetic", [record])
+    [synthetic] = (tmp_path / "synthetic").iterdir()
+    assert _EVENT_FILE_NAME.match(real.name) and _EVENT_FILE_NAME.match(synthetic.name)
+    assert real.read_bytes() == synthetic.read_bytes()
+    assert real.stat().st_mode & 0o777 == synthetic.stat().st_mode & 0o777 == 0o600
+    [entry] = Outbox(synthetic.parent).take(9)
+    assert entry.event["idempotency_key"] == key
+
+
+def test_trim_keeps_the_newest_events_up_to_the_event_cap(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox")
+    keys = put_records(outbox, 8)
+    assert outbox.trim(max_events=5, max_bytes=MAX_BYTES) == 3
+    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys[3:]
+
+
+def test_trim_drops_the_oldest_until_within_the_byte_cap(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox")
+    keys = put_records(outbox, 6, padding=2)
+    sizes = [path.stat().st_size for path in outbox.files()]
+    cap = sum(sizes[-2:]) + sizes[0] // 2  # room for two records and a half
+    assert outbox.trim(max_events=MAX_EVENTS, max_bytes=cap) == 4
+    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys[4:]
+
+
+def test_trim_leaves_an_outbox_within_bounds_and_temporaries_alone(
+    tmp_path: Path,
+) -> None:
+    outbox = Outbox(tmp_path / "outbox")
+    keys = put_records(outbox, 3)
+    temporary = outbox.directory / ".tmp-00000000000000000000-abc.json-1-ff"
+    temporary.write_bytes(b"x" * 10_000)
+    exact = sum(path.stat().st_size for path in outbox.files())
+    assert outbox.trim(max_events=3, max_bytes=exact) == 0
+    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys
+    assert temporary.exists()
+
+
+def test_a_flush_trims_an_outbox_over_the_event_cap_before_sending(
+    project: Path, env: dict[str, str], receiver: HeapReceiver, state_dir: Path
+) -> None:
+    over = MAX_EVENTS + 50
+    keys = write_backlog(
+        state_dir / "outbox", [synthetic_record(receiver.url) for _ in range(over)]
+    )
+    result = flush(project, env, timeout=120)
+    assert (result.sent, result.left) == (MAX_EVENTS, 0)
+    assert receiver.posted_keys == keys[50:]  # the 50 oldest were never posted
+    assert len(receiver.accepted) == MAX_EVENTS
+    assert queued_keys(state_dir) == []
+
+
+def test_a_flush_trims_an_outbox_over_the_byte_cap_before_sending(
+    project: Path, env: dict[str, str], receiver: HeapReceiver, state_dir: Path
+) -> None:
+    records = [synthetic_record(receiver.url, padding=200) for _ in range(30)]
+    keys = write_backlog(state_dir / "outbox", records)
+    sizes = [path.stat().st_size for path in sorted((state_dir / "outbox").iterdir())]
+    assert sum(sizes) > MAX_BYTES
+    dropped = next(n for n in range(len(sizes)) if sum(sizes[n:]) <= MAX_BYTES)
+    assert dropped > 0
+
+    result = flush(project, env, timeout=120)
+    assert (result.sent, result.left) == (len(keys) - dropped, 0)
+    assert receiver.posted_keys == keys[dropped:]
+    assert queued_keys(state_dir) == []

@@ -1,0 +1,186 @@
+"""A failure inside the plugin never changes the ``kedro`` command it watches.
+
+Each internal step is made to raise ``RuntimeError`` in turn, inside a real
+``kedro`` process in a consented project (``tests/support/kedro_with_fault.py``
+patches the step, then calls Kedro's own ``main``). The command must keep the
+baseline's exit code and stdout (the same command with the plugin's hooks
+blocked), print no traceback, and the step must really have been reached, or
+the test would prove nothing. Session runs without the CLI get the same
+treatment for the steps of the project hooks.
+"""
+
+from __future__ import annotations
+
+import functools
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.support.hardening import (
+    Result,
+    assert_nothing_sent,
+    assert_unchanged_by_plugin,
+    kedro_with_fault,
+    outbox_entries,
+    python_snippet,
+)
+from tests.support.heap_receiver import HeapReceiver
+from tests.support.kedro_env import isolated_environment, kedro_without_hooks
+
+# What reaches Heap when the step fails: never more than with no fault, and
+# nothing at all when consent itself cannot be known.
+NOTHING = "nothing sent or queued"
+QUEUED = "queued, not sent"
+MASKED = "sent, every argument masked"
+NO_STATISTICS = "sent without statistics"
+STEPS = {
+    "kedro_telemetry.consent:decide": NOTHING,
+    "kedro_telemetry.masking:running_cli": MASKED,
+    "kedro_telemetry.masking:mask_command": NOTHING,
+    "kedro_telemetry.events:build_event": NOTHING,
+    "kedro_telemetry.facts:statistics": NO_STATISTICS,
+    "kedro_telemetry.outbox:Outbox.put": NOTHING,
+    "kedro_telemetry.delivery:start_sender": QUEUED,
+}
+# ``kedro info`` builds no catalog, so it never counts the project.
+INFO_STEPS = [step for step in STEPS if step != "kedro_telemetry.facts:statistics"]
+
+
+def short(step: str) -> str:
+    return step.removeprefix("kedro_telemetry.")
+
+
+@pytest.fixture(scope="module")
+def baseline(
+    project_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], Result]:
+    """Each command once, with the plugin's hooks blocked, in a pristine project."""
+    root = tmp_path_factory.mktemp("baseline")
+    env = isolated_environment(root)
+    project = shutil.copytree(project_template, root / "spaceship-log")
+
+    @functools.cache
+    def of(command: str) -> Result:
+        return kedro_without_hooks(command, cwd=project, env=env)
+
+    return of
+
+
+@pytest.fixture
+def consented(project: Path) -> Path:
+    (project / ".telemetry").write_text("consent: true\n")
+    return project
+
+
+def check_a_failing_step(
+    step: str,
+    command: str,
+    *,
+    project: Path,
+    env: dict[str, str],
+    tmp_path: Path,
+    baseline: Callable[[str], Result],
+) -> None:
+    marker = tmp_path / "reached"
+    result = kedro_with_fault("fail", marker, [step], command, cwd=project, env=env)
+
+    assert marker.read_text().split() == [step], "the fault was never triggered"
+    assert_unchanged_by_plugin(result, baseline(command))
+    assert "RuntimeError" not in result.stderr
+
+
+def check_what_was_sent(
+    outcome: str, receiver: HeapReceiver, state_dir: Path, command: str
+) -> None:
+    queued = [name for name in outbox_entries(state_dir) if name.endswith(".json")]
+    if outcome in (NOTHING, QUEUED):
+        # The outbox first: an event leaves it only after the receiver has it.
+        assert len(queued) == (1 if outcome == QUEUED else 0)
+        assert receiver.requests == []
+        return
+    [event] = receiver.wait_for(1)
+    properties = event["properties"]
+    assert event["event"] == "CLI command"
+    if outcome == MASKED:
+        assert properties["command"] == "kedro *****"
+    else:
+        assert properties["command"] == f"kedro {command}"
+        assert "number_of_datasets" not in properties
+
+
+@pytest.mark.parametrize("step", STEPS, ids=short)
+def test_a_failing_step_leaves_kedro_run_unchanged(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    tmp_path: Path,
+    baseline: Callable[[str], Result],
+    *,
+    step: str,
+) -> None:
+    check_a_failing_step(
+        step, "run", project=consented, env=env, tmp_path=tmp_path, baseline=baseline
+    )
+    state_dir = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    check_what_was_sent(STEPS[step], receiver, state_dir, "run")
+
+
+@pytest.mark.parametrize("step", INFO_STEPS, ids=short)
+def test_a_failing_step_leaves_kedro_info_unchanged(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    tmp_path: Path,
+    baseline: Callable[[str], Result],
+    *,
+    step: str,
+) -> None:
+    check_a_failing_step(
+        step, "info", project=consented, env=env, tmp_path=tmp_path, baseline=baseline
+    )
+    state_dir = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    check_what_was_sent(STEPS[step], receiver, state_dir, "info")
+
+
+SESSION_RUN = """
+from kedro_with_fault import install
+install("fail", {marker!r}, [{step!r}])
+from pathlib import Path
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+bootstrap_project(Path.cwd())
+with KedroSession.create(project_path=Path.cwd()) as session:
+    outputs = session.run()
+print("outputs:", sorted(outputs))
+"""
+
+SESSION_STEPS = (
+    "kedro_telemetry.consent:decide",
+    "kedro_telemetry.facts:project_from_path",
+    "kedro_telemetry.facts:statistics",
+    "kedro_telemetry.events:build_event",
+    "kedro_telemetry.outbox:Outbox.put",
+)
+
+
+@pytest.mark.parametrize("step", SESSION_STEPS, ids=short)
+def test_a_failing_step_leaves_a_session_run_unchanged(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    tmp_path: Path,
+    step: str,
+) -> None:
+    marker = tmp_path / "reached"
+    result = python_snippet(
+        SESSION_RUN.format(marker=str(marker), step=step), cwd=consented, env=env
+    )
+
+    assert marker.read_text().split() == [step], "the fault was never triggered"
+    assert result.returncode == 0, result.stderr
+    assert "outputs: ['total']" in result.stdout
+    assert "Traceback" not in result.stderr
+    # A session's event leaves only once it is complete: any fault costs it.
+    assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")

@@ -1,0 +1,393 @@
+"""The plugin writes nothing in a project but ``.telemetry``, and writes safely.
+
+- With consent, ``kedro info`` and ``kedro run`` leave every project file exactly
+  as the same command leaves it with the plugin's hooks blocked (Kedro itself
+  writes bytecode caches), ``pyproject.toml`` first, even when it holds a
+  ``[tool.kedro_telemetry]`` table; after the question, ``.telemetry`` is the
+  only new file.
+- ``write_atomically``: a failed or killed write leaves the old file whole, and
+  a failure leaves no temporary file; the one a kill leaves is ignored by the
+  outbox and removed once stale. A full disk is played by a tiny tmpfs.
+- Outbox files are 0600 in a private directory, whatever the umask.
+- Corrupt outbox files (garbage, wrong shape, huge, a pipe, a directory) are
+  skipped and removed without stopping the queue: the good events arrive.
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import os
+import shutil
+import signal
+import stat
+import subprocess
+import textwrap
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pexpect
+import pytest
+
+from kedro_telemetry import files
+from kedro_telemetry.files import write_atomically
+from kedro_telemetry.outbox import Outbox
+from tests.support.hardening import (
+    PYTHON,
+    outbox_entries,
+    run,
+    tree_digest,
+)
+from tests.support.heap_receiver import Answer, HeapReceiver
+from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro, kedro_without_hooks
+from tests.support.terminal import QUESTION, on_terminal
+
+COMMANDS = ("info", "run")
+OLD = b"consent: false\n"
+NEW = b"consent: true\n" + b"# padding\n" * 1000
+
+
+def not_the_consent_file(relative: Path) -> bool:
+    return relative == Path(".telemetry")
+
+
+def fresh_copy(template: Path, destination: Path) -> Path:
+    if destination.exists():
+        shutil.rmtree(destination)
+    return shutil.copytree(template, destination)
+
+
+def only_name_left(directory: Path, name: str) -> None:
+    assert sorted(os.listdir(directory)) == [name], "a temporary file lingers"
+
+
+# Project files ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("command", COMMANDS)
+def test_a_consented_command_leaves_the_project_as_kedro_alone_would(
+    project_template: Path,
+    tmp_path: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    command: str,
+) -> None:
+    """Both runs use the same path in turn: bytecode caches embed the source path."""
+    place = tmp_path / "work" / "spaceship-log"
+    fresh_copy(project_template, place)
+    baseline = kedro_without_hooks(command, cwd=place, env=env)
+    assert baseline.returncode == 0, baseline.stderr
+    without_plugin = tree_digest(place)
+
+    fresh_copy(project_template, place)
+    (place / ".telemetry").write_text("consent: true\n")
+    pyproject_before = (place / "pyproject.toml").stat()
+    result = kedro(command, cwd=place, env=env)
+    assert result.returncode == 0, result.stderr
+
+    assert receiver.wait_for(1) != [], "the plugin must have been at work"
+    assert tree_digest(place, skip=not_the_consent_file) == without_plugin
+    assert (place / ".telemetry").read_text() == "consent: true\n"
+    pyproject_after = (place / "pyproject.toml").stat()
+    assert pyproject_after.st_mtime_ns == pyproject_before.st_mtime_ns
+    assert pyproject_after.st_ino == pyproject_before.st_ino
+
+
+def test_a_tool_kedro_telemetry_table_in_pyproject_is_never_rewritten(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    pyproject = project / "pyproject.toml"
+    with pyproject.open("a") as handle:
+        handle.write('\n[tool.kedro_telemetry]\nconsent = false\nidentity = "abc"\n')
+    content, before = pyproject.read_bytes(), pyproject.stat()
+    (project / ".telemetry").write_text("consent: true\n")
+
+    for command in COMMANDS:
+        assert kedro(command, cwd=project, env=env).returncode == 0
+
+    assert len(receiver.wait_for(2)) == 2, "the plugin must have been at work"
+    after = pyproject.stat()
+    assert pyproject.read_bytes() == content
+    assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
+
+
+def test_answering_the_question_adds_the_consent_file_and_nothing_else(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    before = tree_digest(project)
+    session = on_terminal(
+        "info", cwd=project, env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, timeout=60
+    )
+    session.expect_exact(QUESTION)
+    session.sendline("y")
+    session.expect(pexpect.EOF)
+    session.close()
+    assert session.exitstatus == 0
+
+    after = tree_digest(project)
+    added = {name: after[name] for name in set(after) - set(before)}
+    assert list(added) == [".telemetry"]
+    assert added[".telemetry"].startswith("file 644 ")
+    assert {name: after[name] for name in before} == before
+    assert (project / ".telemetry").read_text() == "consent: true\n"
+    assert receiver.wait_for(1) != []
+
+
+# write_atomically ---------------------------------------------------------------
+
+
+@pytest.fixture
+def old_file(tmp_path: Path) -> Path:
+    path = tmp_path / "private" / ".telemetry"
+    path.parent.mkdir()
+    path.write_bytes(OLD)
+    return path
+
+
+def test_a_failed_fsync_leaves_the_old_file_and_no_temporary(
+    old_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def disk_full(descriptor: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(files.os, "fsync", disk_full)
+    with pytest.raises(OSError, match="No space"):
+        write_atomically(old_file, NEW)
+
+    assert old_file.read_bytes() == OLD
+    only_name_left(old_file.parent, old_file.name)
+
+
+def test_a_failed_rename_leaves_the_old_file_and_no_temporary(
+    old_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(source: object, destination: object) -> None:
+        raise OSError(errno.EIO, "Input/output error")
+
+    monkeypatch.setattr(files.os, "replace", refuse)
+    with pytest.raises(OSError, match="Input/output"):
+        write_atomically(old_file, NEW)
+
+    assert old_file.read_bytes() == OLD
+    only_name_left(old_file.parent, old_file.name)
+
+
+def test_an_interrupt_mid_write_leaves_the_old_file_and_no_temporary(
+    old_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(descriptor: int) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(files.os, "fsync", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        write_atomically(old_file, NEW)
+
+    assert old_file.read_bytes() == OLD
+    only_name_left(old_file.parent, old_file.name)
+
+
+def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
+    """A real ENOSPC: a 64 KiB tmpfs in a private mount namespace cannot take 1 MB."""
+    if shutil.which("unshare") is None:
+        pytest.skip("unshare is not installed")
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    check = textwrap.dedent(
+        """
+        import json, os, sys
+        from pathlib import Path
+        from kedro_telemetry.files import write_atomically
+        path = Path(sys.argv[1]) / ".telemetry"
+        path.write_bytes(b"consent: false\\n")
+        try:
+            write_atomically(path, b"x" * (1024 * 1024))
+            error = None
+        except OSError as raised:
+            error = raised.errno
+        print(json.dumps({"error": error, "content": path.read_text(),
+                          "names": sorted(os.listdir(path.parent))}))
+        """
+    )
+    mount = 'mount -t tmpfs -o size=64k tmpfs "$1" && exec "$2" -c "$3" "$1"'
+    result = subprocess.run(
+        ["unshare", "--mount", "--propagation", "private", "sh", "-c", mount, "sh",
+         str(disk), PYTHON, check],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    if result.returncode != 0 and "mount" in result.stderr:
+        pytest.skip(f"cannot mount a tmpfs here: {result.stderr.strip()}")
+    assert result.returncode == 0, result.stderr
+    outcome = json.loads(result.stdout)
+    assert outcome == {
+        "error": errno.ENOSPC,
+        "content": "consent: false\n",
+        "names": [".telemetry"],
+    }
+
+
+def _killed_mid_write(target: Path, code: str) -> None:
+    """Run ``code`` (which writes ``target``) with ``os.fsync`` stalled, and kill it."""
+    stall = textwrap.dedent(
+        """
+        import os, sys, time
+        def stall(descriptor):
+            print("writing", flush=True)
+            time.sleep(120)
+        os.fsync = stall
+        """
+    )
+    with subprocess.Popen(
+        [PYTHON, "-c", stall + textwrap.dedent(code), str(target)],
+        stdout=subprocess.PIPE,
+        text=True,
+    ) as writer:
+        assert writer.stdout is not None
+        assert writer.stdout.readline().strip() == "writing"
+        writer.send_signal(signal.SIGKILL)
+        writer.wait(30)
+
+
+def test_a_kill_mid_write_leaves_the_old_consent_file_whole(old_file: Path) -> None:
+    _killed_mid_write(
+        old_file,
+        """
+        from pathlib import Path
+        from kedro_telemetry.files import write_atomically
+        write_atomically(Path(sys.argv[1]), b"consent: true\\n" * 1000)
+        """,
+    )
+    assert old_file.read_bytes() == OLD
+    [stray] = [name for name in os.listdir(old_file.parent) if name != old_file.name]
+    assert stray.startswith(".tmp-.telemetry-")
+
+
+def test_a_kill_mid_queue_leaves_a_temporary_the_outbox_ignores_then_removes(
+    tmp_path: Path,
+) -> None:
+    outbox_dir = tmp_path / "outbox"
+    _killed_mid_write(
+        outbox_dir,
+        """
+        from pathlib import Path
+        from kedro_telemetry.outbox import Outbox
+        event = {"idempotency_key": "k", "properties": {}}
+        Outbox(Path(sys.argv[1])).put({"endpoint": "e", "app_id": "a", "event": event})
+        """,
+    )
+    outbox = Outbox(outbox_dir)
+    [stray] = os.listdir(outbox_dir)
+    assert stray.startswith(".tmp-")
+    assert outbox.files() == [] and outbox.take(10) == []
+
+    outbox.remove_stale_temporaries()
+    assert os.listdir(outbox_dir) == [stray], "a fresh temporary may be a live writer's"
+    two_hours_ago = time.time() - 7200
+    os.utime(outbox_dir / stray, (two_hours_ago, two_hours_ago))
+    outbox.remove_stale_temporaries()
+    assert os.listdir(outbox_dir) == []
+
+
+# The outbox on disk ---------------------------------------------------------------
+
+
+def mode_of(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+def test_outbox_files_are_private_whatever_the_umask(
+    project: Path, env: dict[str, str], receiver: HeapReceiver, state_dir: Path
+) -> None:
+    """Under umask 0; the receiver answers 404, on which the sender keeps the event."""
+    receiver.answer(then=Answer(404))
+    (project / ".telemetry").write_text("consent: true\n")
+
+    result = run([KEDRO_EXECUTABLE, "info"], cwd=project, env=env,
+                 preexec_fn=lambda: os.umask(0))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+
+    [queued] = (state_dir / "outbox").glob("*.json")
+    assert mode_of(queued) == 0o600
+    assert mode_of(state_dir / "outbox") == 0o700
+    assert mode_of(state_dir) & 0o077 == 0, f"{mode_of(state_dir):o}"
+    receiver.answer(then=Answer(200))  # the detached sender may still be posting
+    flushed = kedro("telemetry", "flush", "--timeout", "10", cwd=project, env=env)
+    assert "0 left in the outbox" in flushed.stdout, flushed.stdout + flushed.stderr
+    assert len(receiver.wait_for(1)) == 1
+
+
+def _record(endpoint: str, key: str) -> dict[str, object]:
+    """One queued record as an earlier command would have left it."""
+    return {
+        "endpoint": endpoint,
+        "app_id": "2388822444",
+        "event": {
+            "identity": "a" * 64,
+            "event": "CLI command",
+            "timestamp": datetime.now(timezone.utc).isoformat(),
+            "idempotency_key": key,
+            "properties": {"command": "kedro info", "main_command": "info"},
+        },
+    }
+
+
+@pytest.fixture
+def corrupt_outbox(state_dir: Path, receiver: HeapReceiver) -> Path:
+    """An outbox holding one good event among every kind of broken file."""
+    outbox = state_dir / "outbox"
+    outbox.mkdir(mode=0o700, parents=True)
+    broken = {
+        "00000000000000000001-garbage.json": b"\x00\xffnot json at all",
+        "00000000000000000002-empty.json": b"",
+        "00000000000000000003-list.json": b"[1, 2, 3]",
+        "00000000000000000004-wrong-shape.json": b'{"endpoint": 1, "event": "x"}',
+        "00000000000000000005-huge.json": b'{"pad": "' + b"x" * 400_000 + b'"}',
+    }
+    for name, content in broken.items():
+        (outbox / name).write_bytes(content)
+    os.mkfifo(outbox / "00000000000000000006-pipe.json")
+    (outbox / "00000000000000000007-directory.json").mkdir()
+    good = _record(receiver.url, f"earlier-{uuid.uuid4().hex}")
+    (outbox / "00000000000000000008-good.json").write_text(json.dumps(good))
+    (state_dir / "delivered.json").write_bytes(b"{not a list")
+    return outbox
+
+
+def test_corrupt_outbox_files_are_skipped_and_the_good_events_still_arrive(
+    project: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    corrupt_outbox: Path,
+    state_dir: Path,
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    result = kedro("info", cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+
+    events = receiver.wait_for(2)
+    assert sorted(event["properties"]["command"] for event in events) == [
+        "kedro info",
+        "kedro info",
+    ]
+    assert [key[:8] for key in receiver.accepted_keys()].count("earlier-") == 1
+    flushed = kedro("telemetry", "flush", "--timeout", "10", cwd=project, env=env)
+    assert flushed.returncode == 0, flushed.stderr
+    assert "Sent 0 event(s); 0 left in the outbox." in flushed.stdout, flushed.stdout
+    assert outbox_entries(state_dir) == ["00000000000000000007-directory.json"]
+    delivered = json.loads((state_dir / "delivered.json").read_text())
+    assert {item["idempotency_key"] for item in delivered} == {
+        event["idempotency_key"] for event in events
+    }
+
+
+def test_the_sender_survives_a_corrupt_outbox_on_its_own(
+    env: dict[str, str], receiver: HeapReceiver, corrupt_outbox: Path
+) -> None:
+    """``python -m kedro_telemetry.sender`` as the plugin starts it, with no command."""
+    sender = run([PYTHON, "-m", "kedro_telemetry.sender"], cwd=Path("/"), env=env)
+    assert sender.returncode == 0, sender.stderr
+    [event] = receiver.wait_for(1)
+    assert event["idempotency_key"].startswith("earlier-")
+    assert not (corrupt_outbox / "00000000000000000001-garbage.json").exists()
+    assert not (corrupt_outbox / "00000000000000000006-pipe.json").exists()
