@@ -37,7 +37,7 @@ def status() -> None:
     delivered = DeliveryLog.default().read()
     last = delivered[-1]["delivered_at"] if delivered else "never"
     lines = [
-        f"Usage data is {state} here: {decision.describe()}.",
+        f"Usage data is {state} here ({decision.describe()}).",
         f"Project: {project if project else 'none (outside a Kedro project)'}",
         f"Endpoint: {environment.endpoint()}",
         f"Waiting in the outbox: {Outbox.default().count()}",

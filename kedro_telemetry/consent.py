@@ -77,7 +77,7 @@ class Decision:
         if self.source == "environment":
             return f"disabled by the environment variable {self.where}"
         if self.source == "undecided":
-            return "not decided yet: nothing is collected until you answer"
+            return "not decided yet"
         verb = "enabled" if self.consent else "disabled"
         origin = {
             "project": "the project's .telemetry file",
