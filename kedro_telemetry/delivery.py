@@ -42,6 +42,7 @@ def start_sender() -> None:
 
     The child gets its own session and no descriptor of ours: a pipe such as
     ``kedro info | cat`` closes when Kedro exits, not when the sender does.
+    ``--after`` tells it to wait for this process to exit before it works.
     """
     options: dict[str, Any] = {
         "stdin": subprocess.DEVNULL,
@@ -58,4 +59,11 @@ def start_sender() -> None:
         )
     else:
         options["start_new_session"] = True
-    subprocess.Popen([sys.executable, "-m", "kedro_telemetry.sender"], **options)
+    command = [
+        sys.executable,
+        "-m",
+        "kedro_telemetry.sender",
+        "--after",
+        str(os.getpid()),
+    ]
+    subprocess.Popen(command, **options)

@@ -45,12 +45,15 @@ def read_small_file(path: Path, limit: int) -> bytes:
     return data
 
 
-def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
+def write_atomically(
+    path: Path, data: bytes, mode: int = 0o600, *, durable: bool = True
+) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the new one.
 
-    The bytes go to a temporary file in the same directory, are flushed to disk,
-    and the temporary file is renamed over ``path``: a crash mid-write leaves at
-    worst a stray ``.tmp-`` file, never a half-written ``path``.
+    The bytes go to a temporary file in the same directory, are flushed to disk
+    (unless ``durable`` is false), and the temporary file is renamed over
+    ``path``: a crash mid-write leaves at worst a stray ``.tmp-`` file, never a
+    half-written ``path``.
     """
     temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}-{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
@@ -58,7 +61,8 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o600) -> None:
         with os.fdopen(descriptor, "wb") as handle:
             handle.write(data)
             handle.flush()
-            os.fsync(handle.fileno())
+            if durable:
+                os.fsync(handle.fileno())
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

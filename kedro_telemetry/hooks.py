@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from kedro.framework.cli.hooks import cli_hook_impl
 from kedro.framework.hooks import hook_impl
 
+from kedro_telemetry import environment
 from kedro_telemetry.logs import stderr_logger
+
+if TYPE_CHECKING:
+    from kedro_telemetry.recorder import Recorder
 
 __all__ = ["KedroTelemetryHook", "telemetry_hook"]
 
@@ -32,6 +36,19 @@ def _boundary(hook_name: str) -> Iterator[None]:
         logger.debug("%s skipped (%s)", hook_name, type(error).__name__)
 
 
+def _active_recorder() -> Recorder | None:
+    """The process's recorder, or ``None`` when an opt-out variable is set.
+
+    The variable wins over everything, so checking it first lets an opted-out
+    command skip importing the rest of the plugin altogether.
+    """
+    if environment.disabling_variable():
+        return None
+    from kedro_telemetry.recorder import recorder
+
+    return recorder()
+
+
 class KedroTelemetryHook:
     """Registered under ``kedro.cli_hooks`` and ``kedro.hooks``.
 
@@ -44,40 +61,28 @@ class KedroTelemetryHook:
         self, project_metadata: Any, command_args: list[str]
     ) -> None:
         with _boundary("before_command_run"):
-            from kedro_telemetry.masking import running_cli
-            from kedro_telemetry.recorder import recorder
-
-            try:
-                cli = running_cli()
-            except Exception:
-                # Without a command tree every argument is masked; the command
-                # must still be recorded, or the project hooks would take it
-                # for a session run without the CLI.
-                cli = None
-            recorder().start_command(project_metadata, list(command_args), cli)
+            if active := _active_recorder():
+                active.start_command(project_metadata, list(command_args))
 
     @cli_hook_impl
     def after_command_run(
         self, project_metadata: Any, command_args: list[str], exit_code: int
     ) -> None:
         with _boundary("after_command_run"):
-            from kedro_telemetry.recorder import recorder
-
-            recorder().finish_command()
+            if active := _active_recorder():
+                active.finish_command()
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
         with _boundary("after_context_created"):
-            from kedro_telemetry.recorder import recorder
-
-            recorder().add_context(context.project_path)
+            if active := _active_recorder():
+                active.add_context(context.project_path)
 
     @hook_impl
     def after_catalog_created(self, catalog: Any) -> None:
         with _boundary("after_catalog_created"):
-            from kedro_telemetry.recorder import recorder
-
-            recorder().add_catalog(catalog)
+            if active := _active_recorder():
+                active.add_catalog(catalog)
 
 
 # The object the entry points name.

@@ -102,8 +102,8 @@ def _mask_option(
     """Append the safe form of one option and return where parsing goes on."""
     name, has_inline_value, inline_value = token.partition("=")
     option = _find_option(command, name)
-    if option is None and not has_inline_value and not token.startswith("--"):
-        # ``-pVALUE``: a short option glued to its value.
+    if option is None and not token.startswith("--") and len(token) > 2:
+        # ``-pVALUE``: a short option glued to its value (which may hold "=").
         option = _find_option(command, token[:2])
         if option is not None and _takes_value(option):
             masked.extend((token[:2], MASK))

@@ -7,7 +7,9 @@ the CLI (``python -m my_package``, a notebook) becomes one ``Kedro project run``
 event, sent once its catalog is built.
 
 Consent comes first on every path: until ``consent.decide`` says yes, nothing
-is read from the project, the catalog or the machine.
+is read from the project, the catalog or the machine, and the modules that
+would read them are not even imported (which also keeps an opted-out command
+as cheap as one without the plugin).
 """
 
 from __future__ import annotations
@@ -18,9 +20,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from kedro_telemetry import consent, events, facts
-from kedro_telemetry.delivery import deliver
-from kedro_telemetry.masking import mask_command
+from kedro_telemetry import consent
 
 __all__ = ["OPTED_OUT_MESSAGE", "PendingEvent", "Recorder", "recorder"]
 
@@ -46,6 +46,8 @@ class PendingEvent:
     idempotency_key: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def finish(self) -> dict[str, Any]:
+        from kedro_telemetry import events, facts
+
         return events.build_event(
             self.name,
             identity=facts.host_identity(),
@@ -65,9 +67,8 @@ class Recorder:
 
     # CLI stage -------------------------------------------------------------
 
-    def start_command(
-        self, project_metadata: Any, command_args: list[str], cli: Any
-    ) -> None:
+    def start_command(self, project_metadata: Any, command_args: list[str]) -> None:
+        """Called from inside ``KedroCLI.main``, whose command tree masking uses."""
         self._command_line_seen = True
         self._command = None
         if command_args[:1] == [_OWN_COMMAND]:
@@ -80,8 +81,12 @@ class Recorder:
             click.echo(OPTED_OUT_MESSAGE, err=True)
         if not decision.collects:
             return
+        from kedro_telemetry import events, facts
+        from kedro_telemetry.masking import mask_command
+
         properties = facts.base_properties()
-        properties.update(events.command_properties(mask_command(cli, command_args)))
+        masked = mask_command(_running_cli(), command_args)
+        properties.update(events.command_properties(masked))
         if project_metadata is not None:
             properties.update(facts.project_from_metadata(project_metadata))
         self._command = PendingEvent(events.CLI_COMMAND, properties)
@@ -89,7 +94,7 @@ class Recorder:
     def finish_command(self) -> None:
         pending, self._command = self._command, None
         if pending is not None:
-            deliver(pending.finish())
+            _deliver(pending)
 
     # Project stage ---------------------------------------------------------
 
@@ -99,6 +104,8 @@ class Recorder:
         self._session_run = None
         if not consent.decide(project_path).collects:
             return
+        from kedro_telemetry import events, facts
+
         properties = facts.base_properties()
         properties.update(facts.project_from_path(project_path))
         self._session_run = PendingEvent(events.PROJECT_RUN, properties)
@@ -107,10 +114,32 @@ class Recorder:
         target = self._command if self._command_line_seen else self._session_run
         if target is None:
             return
+        from kedro_telemetry import facts
+
         target.properties.update(facts.statistics(catalog))
         if not self._command_line_seen:
             self._session_run = None
-            deliver(target.finish())
+            _deliver(target)
+
+
+def _running_cli() -> Any:
+    """The running CLI, or ``None``: then every argument is masked.
+
+    A failure here must not drop the command, or the project hooks would take
+    it for a session run without the CLI.
+    """
+    from kedro_telemetry.masking import running_cli
+
+    try:
+        return running_cli()
+    except Exception:
+        return None
+
+
+def _deliver(pending: PendingEvent) -> None:
+    from kedro_telemetry.delivery import deliver
+
+    deliver(pending.finish())
 
 
 _recorder: Recorder | None = None

@@ -16,18 +16,21 @@ from __future__ import annotations
 import email.utils
 import enum
 import logging
+import os
 import random
+import sys
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Any
-
-import requests
+from typing import TYPE_CHECKING, Any
 
 from kedro_telemetry import paths
 from kedro_telemetry.outbox import MAX_EVENTS, DeliveryLog, Entry, Outbox, SenderLock
+
+if TYPE_CHECKING:  # ``requests`` costs a quarter of a second of CPU to import
+    import requests
 
 __all__ = [
     "BACKGROUND_DEADLINE_SECONDS",
@@ -45,6 +48,7 @@ _CONNECT_TIMEOUT = 5.0
 _READ_TIMEOUT = 10.0
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 15.0
+_PARENT_WAIT_SECONDS = 5.0
 
 logger = logging.getLogger("kedro_telemetry")
 
@@ -90,7 +94,11 @@ class Sender:
         self._outbox = outbox
         self._log = delivery_log
         self._deadline = deadline
-        self._session = session or requests.Session()
+        if session is None:
+            import requests
+
+            session = requests.Session()
+        self._session = session
         self._clock = clock
         self._sleep = sleep
         self.report = Report()
@@ -174,6 +182,8 @@ class Sender:
         if remaining <= 0:
             return Outcome(Verdict.RETRY, "out of time")
         timeout = (min(_CONNECT_TIMEOUT, remaining), min(_READ_TIMEOUT, remaining))
+        import requests
+
         try:
             response = self._session.post(
                 endpoint,
@@ -321,5 +331,26 @@ def _log_to_file() -> None:
     logger.propagate = False
 
 
+def wait_for_parent(parent_pid: int, limit: float = _PARENT_WAIT_SECONDS) -> None:
+    """Let the ``kedro`` command that started us exit before we use any CPU.
+
+    Importing ``requests`` alone takes a quarter of a second of CPU: started
+    while Kedro shuts down, the sender would compete with it for the cores. A
+    notebook's kernel never exits, hence the limit.
+    """
+    deadline = time.monotonic() + limit
+    while os.getppid() == parent_pid and time.monotonic() < deadline:
+        time.sleep(0.02)
+
+
+def _parent_from(arguments: list[str]) -> int | None:
+    if len(arguments) == 2 and arguments[0] == "--after" and arguments[1].isdigit():
+        return int(arguments[1])
+    return None
+
+
 if __name__ == "__main__":
+    parent = _parent_from(sys.argv[1:])
+    if parent is not None:
+        wait_for_parent(parent)
     raise SystemExit(main())

@@ -1,0 +1,168 @@
+"""Turning measurements into table rows, each with the notes that back it.
+
+The table holds the numbers the targets are about; the notes hold what a
+reader needs to trust them on a noisy machine: every round's ratio, the least
+disturbed runs, the CPU time, the in-process hook timings, and what the local
+servers saw (proof that each plugin really took the path the scenario names).
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+
+from importcost import ImportCost
+from report import Row, seconds_cell
+from scenarios import ScenarioResult
+from venvs import LABELS
+
+__all__ = ["delivery_row", "import_row", "scenario_row"]
+
+IMPORT_TARGET_MS = 5.0
+DELIVERY_TARGET_S = 5.0
+
+
+def scenario_row(result: ScenarioResult, imports: dict[str, ImportCost]) -> Row:
+    """The wall-time row of one scenario; the target is on this project's ratio."""
+    times = result.times
+    ratios = [c / a for c, a in zip(times["C"], times["A"], strict=True)]
+    row = Row(
+        result.scenario.title,
+        seconds_cell(times["A"], None),
+        seconds_cell(times["B"], times["A"]),
+        seconds_cell(times["C"], times["A"]),
+        f"<= {result.scenario.target:.2f}x",
+        met=statistics.median(ratios) <= result.scenario.target,
+    )
+    row.notes.append(
+        "this project's wall-time ratio per round: "
+        + " ".join(f"{r:.3f}" for r in ratios)
+        + f" (middle half {_middle_half(ratios)})"
+    )
+    row.notes.append(
+        f"fastest of {len(ratios)} runs (the least disturbed): "
+        + _by_venv({key: min(values) for key, values in times.items()})
+    )
+    cpu = result.cpu
+    row.notes.append(
+        "CPU seconds (user+sys) of the `kedro` process, median: "
+        f"Kedro alone {seconds_cell(cpu['A'], None)}, "
+        f"0.9.0 {seconds_cell(cpu['B'], cpu['A'])}, "
+        f"this project {seconds_cell(cpu['C'], cpu['A'])}"
+    )
+    row.notes.append(
+        "wall minus CPU time of the `kedro` process (waiting: for the network, "
+        "the disk, or a core), median: "
+        + ", ".join(
+            f"{LABELS[key]} {_off_cpu_ms(times[key], cpu[key]):.0f} ms" for key in times
+        )
+    )
+    if result.hook_ms:
+        row.notes.append(_hook_note(result, imports))
+    tally = result.tally
+    if tally is not None:
+        row.notes.append(
+            f"events recorded by version (warm-up included): {_counts(tally.events)}; "
+            f"DNS queries: {_counts(tally.dns_queries)}; "
+            f"black-hole connections: {tally.held_connections}; "
+            "this project's senders killed after the grace period: "
+            f"{result.killed_senders}"
+        )
+    return row
+
+
+def import_row(costs: dict[str, ImportCost], consented: ImportCost) -> Row:
+    """Import cost after Kedro: 0.9.0's ``plugin``, this project's hooks and cli."""
+    row = Row(
+        "plugin import after Kedro (ms)",
+        None,
+        f"{costs['B'].total_ms:.1f}",
+        f"{costs['C'].total_ms:.1f}",
+        f"<= {IMPORT_TARGET_MS:.0f} ms",
+        met=costs["C"].total_ms <= IMPORT_TARGET_MS,
+    )
+    row.notes.append(
+        f"median of {costs['C'].runs} `python -X importtime` runs, self times of "
+        "every module imported after Kedro's own; of which kedro_telemetry.* "
+        f"modules: 0.9.0 {costs['B'].own_ms:.1f} ms, "
+        f"this project {costs['C'].own_ms:.1f} ms"
+    )
+    row.notes.append(
+        "the hooks of this project import recorder and masking (and with them "
+        "consent, cachetools, events, facts, delivery, outbox) on every command, "
+        "before consent is known: with hooks and cli that is "
+        f"{consented.total_ms:.1f} ms ({consented.own_ms:.1f} ms in kedro_telemetry.*)"
+    )
+    return row
+
+
+def delivery_row(
+    after_exit: Sequence[float], after_start: Sequence[float], missing: int
+) -> Row:
+    """How soon the detached sender delivers; 0.9.0 sends before Kedro exits."""
+    runs = len(after_start) + missing
+    if missing or not after_start:
+        cell, met = f"{missing} of {runs} never arrived", False
+    else:
+        median = statistics.median(after_start)
+        cell, met = f"{median:.2f}", median < DELIVERY_TARGET_S
+    row = Row(
+        "event at the endpoint, from the start of a healthy `kedro info` (s)",
+        None,
+        "sent in the foreground",
+        cell,
+        f"< {DELIVERY_TARGET_S:.0f} s",
+        met=met,
+    )
+    if after_exit:
+        row.notes.append(
+            f"median of {len(after_exit)} runs; the event arrived "
+            f"{statistics.median(after_exit):+.2f} s from the `kedro` process's exit "
+            "(negative: before Kedro had finished shutting down)"
+        )
+    return row
+
+
+def _hook_note(result: ScenarioResult, imports: dict[str, ImportCost]) -> str:
+    """The plugin's foreground work timed from inside, and the ratio it implies.
+
+    The implied ratio adds hook time and import time to Kedro alone's median;
+    it leaves out what happens outside the hooks (Kedro listing one more
+    plugin, the sender competing for a core), so it is a floor, not a verdict.
+    """
+    baseline_ms = statistics.median(result.times["A"]) * 1000
+    parts = []
+    for key, hook_ms in sorted(result.hook_ms.items()):
+        implied = 1 + (hook_ms + imports[key].total_ms) / baseline_ms
+        parts.append(f"{LABELS[key]} {hook_ms:.1f} ms (implied ratio {implied:.3f}x)")
+    return (
+        "inside the plugin's hook methods, median of separate runs timed from "
+        "inside the process (implied ratio: 1 + (hooks + import) / Kedro alone): "
+        + ", ".join(parts)
+    )
+
+
+def _off_cpu_ms(wall: Sequence[float], cpu: Sequence[float]) -> float:
+    return statistics.median(w - c for w, c in zip(wall, cpu, strict=True)) * 1000
+
+
+def _by_venv(seconds: dict[str, float]) -> str:
+    baseline = seconds["A"]
+    return ", ".join(
+        f"{LABELS[key]} {value:.3f}"
+        + ("" if key == "A" else f" ({value / baseline:.3f}x)")
+        for key, value in seconds.items()
+    )
+
+
+def _middle_half(values: list[float]) -> str:
+    """The interquartile range, to show how far one round's noise goes."""
+    if len(values) < 4:
+        return "n/a below 4 rounds"
+    quartiles = statistics.quantiles(values, n=4)
+    return f"{quartiles[0]:.3f}-{quartiles[2]:.3f}"
+
+
+def _counts(counter: Counter[str]) -> str:
+    return ", ".join(f"{name} {n}" for name, n in sorted(counter.items())) or "none"

@@ -1,0 +1,48 @@
+"""The detached sender waits for the command that started it to exit.
+
+Importing ``requests`` costs the sender a quarter of a second of CPU; started
+while Kedro is still shutting down, it would compete with Kedro for the cores.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from datetime import datetime, timezone
+from pathlib import Path
+
+from tests.support.heap_receiver import HeapReceiver
+
+PARENT = """
+import sys
+from datetime import datetime, timezone
+from kedro_telemetry.delivery import deliver
+from kedro_telemetry.events import build_event
+
+deliver(build_event("CLI command", identity="0" * 64, properties={"command": "kedro"},
+                    timestamp=datetime.now(timezone.utc), idempotency_key="k-1"))
+print("queued", flush=True)
+sys.stdin.readline()  # live until the test says so
+"""
+
+
+def test_the_sender_starts_work_only_once_its_parent_has_exited(
+    env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
+) -> None:
+    parent = subprocess.Popen(
+        [sys.executable, "-c", PARENT],
+        env=env,
+        cwd=tmp_path,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert parent.stdout is not None and parent.stdin is not None
+    assert parent.stdout.readline().strip() == "queued"
+    assert receiver.wait_for(1, seconds=1.5) == []  # the parent still runs
+
+    parent.stdin.close()
+    assert parent.wait(timeout=60) == 0
+    [event] = receiver.wait_for(1, seconds=30)
+    assert event["idempotency_key"] == "k-1"
+    assert datetime.fromisoformat(event["timestamp"]) <= datetime.now(timezone.utc)
