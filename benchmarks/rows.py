@@ -89,9 +89,9 @@ def import_row(costs: dict[str, ImportCost], consented: ImportCost) -> Row:
         f"this project {costs['C'].own_ms:.1f} ms"
     )
     row.notes.append(
-        "the hooks of this project import recorder and masking (and with them "
-        "consent, cachetools, events, facts, delivery, outbox) on every command, "
-        "before consent is known: with hooks and cli that is "
+        "a consented command of this project also imports, inside its hooks, "
+        "recorder, consent (with cachetools), masking, events, facts, delivery "
+        "and outbox; an opt-out variable skips them all: with hooks and cli that is "
         f"{consented.total_ms:.1f} ms ({consented.own_ms:.1f} ms in kedro_telemetry.*)"
     )
     return row

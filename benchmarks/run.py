@@ -41,9 +41,11 @@ _PLUGIN_MODULES = {
     "B": "kedro_telemetry.plugin",
     "C": "kedro_telemetry.hooks, kedro_telemetry.cli",
 }
-# What the hooks import lazily on every command, before consent is known.
+# What the hooks import lazily for a consented command (an opt-out variable
+# skips all of it; a "no" in a file stops after consent).
 _HOOK_PATH_MODULES = "kedro_telemetry.hooks, kedro_telemetry.cli, " + (
-    "kedro_telemetry.recorder, kedro_telemetry.masking"
+    "kedro_telemetry.recorder, kedro_telemetry.masking, kedro_telemetry.events, "
+    "kedro_telemetry.facts, kedro_telemetry.delivery"
 )
 
 

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from kedro_telemetry import paths
@@ -49,6 +50,7 @@ _READ_TIMEOUT = 10.0
 _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 15.0
 _PARENT_WAIT_SECONDS = 5.0
+_FLUSH_REQUEST_LIFETIME = 600.0
 
 logger = logging.getLogger("kedro_telemetry")
 
@@ -90,6 +92,7 @@ class Sender:
         session: requests.Session | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        stop_requested: Callable[[], bool] = lambda: False,
     ) -> None:
         self._outbox = outbox
         self._log = delivery_log
@@ -101,6 +104,7 @@ class Sender:
         self._session = session
         self._clock = clock
         self._sleep = sleep
+        self._stop_requested = stop_requested
         self.report = Report()
 
     def drain(self) -> Report:
@@ -110,13 +114,13 @@ class Sender:
         # for other endpoints (the endpoint changed meanwhile) still go.
         refused: set[tuple[str, str]] = set()  # not again in this run
         resting: set[tuple[str, str]] = set()  # again after the pause
-        while self._remaining() > 0:
+        while self._remaining() > 0 and not self._stop_requested():
             self._outbox.trim()
             entries = self._take_except(refused | resting)
             if not entries:
                 if not resting or wait >= self._remaining():
                     break
-                self._sleep(wait)
+                self._pause(wait)
                 attempt += 1
                 resting.clear()
                 continue
@@ -138,6 +142,12 @@ class Sender:
         if self.report.finished:
             self.report.problem = ""
         return self.report
+
+    def _pause(self, seconds: float) -> None:
+        """Back off, in short naps, so that a stop request is seen within 0.1 s."""
+        end = self._clock() + seconds
+        while not self._stop_requested() and (left := end - self._clock()) > 0:
+            self._sleep(min(0.1, left))
 
     def _take_except(self, skipped: set[tuple[str, str]]) -> list[Entry]:
         """The oldest events bound elsewhere than ``skipped``; a batch at most."""
@@ -239,7 +249,11 @@ def _utc_now() -> str:
     return datetime.now(timezone.utc).isoformat()
 
 
-def deliver_outbox(seconds: float, outbox: Outbox | None = None) -> Report:
+def deliver_outbox(
+    seconds: float,
+    outbox: Outbox | None = None,
+    stop_requested: Callable[[], bool] = lambda: False,
+) -> Report:
     """Drain the outbox for at most ``seconds``, DNS and all.
 
     ``requests`` has no timeout for name resolution, so the drain runs in a
@@ -247,7 +261,12 @@ def deliver_outbox(seconds: float, outbox: Outbox | None = None) -> Report:
     harmless, since an event leaves the outbox only after Heap accepted it.
     """
     outbox = outbox or Outbox.default()
-    sender = Sender(outbox, DeliveryLog.default(), deadline=time.monotonic() + seconds)
+    sender = Sender(
+        outbox,
+        DeliveryLog.default(),
+        deadline=time.monotonic() + seconds,
+        stop_requested=stop_requested,
+    )
     worker = threading.Thread(
         target=sender.drain, name="kedro-telemetry-sender", daemon=True
     )
@@ -262,11 +281,39 @@ def deliver_outbox(seconds: float, outbox: Outbox | None = None) -> Report:
     return sender.report
 
 
+def _flush_request() -> Path:
+    return paths.state_dir() / "flush.request"
+
+
+def _flush_is_waiting() -> bool:
+    """Whether a ``kedro telemetry flush`` asked the background sender to step aside.
+
+    A request older than any flush could wait is left over from a crash.
+    """
+    try:
+        age = time.time() - _flush_request().stat().st_mtime
+    except OSError:
+        return False
+    return age < _FLUSH_REQUEST_LIFETIME
+
+
 def flush(seconds: float) -> Report:
-    """Send the outbox now, in the foreground, waiting for a busy sender if need be."""
+    """Send the outbox now, in the foreground.
+
+    A background sender that is backing off from a failing endpoint would keep
+    the outbox locked for up to a minute; the request file asks it to stop at
+    its next step, so the person waiting on ``flush`` gets the outbox at once.
+    """
     started = time.monotonic()
     lock = SenderLock.default()
-    if not lock.acquire(wait_seconds=seconds):
+    request = _flush_request()
+    try:
+        request.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        request.touch()
+        acquired = lock.acquire(wait_seconds=seconds)
+    finally:
+        request.unlink(missing_ok=True)
+    if not acquired:
         return Report(
             left=Outbox.default().count(),
             finished=False,
@@ -292,13 +339,13 @@ def main() -> int:
                 return 0  # a sender is already draining: it will see our events
             try:
                 outbox.remove_stale_temporaries()
-                report = deliver_outbox(remaining, outbox)
+                report = deliver_outbox(remaining, outbox, _flush_is_waiting)
             finally:
                 lock.release()
             _log_report(report)
             # An event queued while we held the lock may have had its own sender
             # give up on the lock; unless the endpoint is failing, look again.
-            if report.problem or outbox.count() == 0:
+            if report.problem or _flush_is_waiting() or outbox.count() == 0:
                 return 0
     except Exception:
         logger.exception("the sender stopped on an unexpected error")

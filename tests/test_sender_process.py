@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tests.support.heap_receiver import HeapReceiver
+from tests.support.heap_receiver import Answer, HeapReceiver
+from tests.support.kedro_env import kedro
 
 PARENT = """
 import sys
@@ -46,3 +48,20 @@ def test_the_sender_starts_work_only_once_its_parent_has_exited(
     [event] = receiver.wait_for(1, seconds=30)
     assert event["idempotency_key"] == "k-1"
     assert datetime.fromisoformat(event["timestamp"]) <= datetime.now(timezone.utc)
+
+
+def test_flush_takes_over_from_a_sender_that_is_backing_off(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    receiver.answer(Answer(429, headers={"Retry-After": "50"}), then=Answer())
+    assert kedro("info", cwd=project, env=env).returncode == 0
+    # The background sender got its 429 and now rests for 50 seconds...
+    deadline = time.monotonic() + 30
+    while not receiver.posted_keys and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert receiver.posted_keys, "the background sender never posted"
+    # ...but a person waiting on flush does not have to wait for it.
+    result = kedro("telemetry", "flush", "--timeout", "20", cwd=project, env=env)
+    assert "Sent 1 event(s); 0 left in the outbox." in result.stdout, result.stdout
+    assert len(receiver.accepted) == 1
