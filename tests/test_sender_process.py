@@ -65,3 +65,32 @@ def test_flush_takes_over_from_a_sender_that_is_backing_off(
     result = kedro("telemetry", "flush", "--timeout", "20", cwd=project, env=env)
     assert "Sent 1 event(s); 0 left in the outbox." in result.stdout, result.stdout
     assert len(receiver.accepted) == 1
+
+
+IN_PROCESS_KEDRO = """
+import atexit, sys
+atexit.register(lambda: print(
+    "imported:", sorted(m for m in ("requests", "urllib3", "kedro_telemetry.sender")
+                        if m in sys.modules), file=sys.stderr))
+sys.argv = ["kedro", "info"]
+from kedro.framework.cli.cli import main
+main()
+"""
+
+
+def test_the_foreground_never_imports_the_sending_path(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    result = subprocess.run(
+        [sys.executable, "-c", IN_PROCESS_KEDRO],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "imported: []" in result.stderr
+    assert len(receiver.wait_for(1)) == 1  # the command was really reported
