@@ -228,14 +228,18 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> Non
 
 
 def _killed_mid_write(target: Path, code: str) -> None:
-    """Run ``code`` (which writes ``target``) with ``os.fsync`` stalled, and kill it."""
+    """Run ``code`` (which writes ``target``) and kill it just before the rename.
+
+    ``os.replace`` is the one step every atomic write takes (outbox files skip
+    the fsync), so stalling it stops the writer with its bytes written.
+    """
     stall = textwrap.dedent(
         """
         import os, sys, time
-        def stall(descriptor):
+        def stall(source, destination):
             print("writing", flush=True)
             time.sleep(120)
-        os.fsync = stall
+        os.replace = stall
         """
     )
     with subprocess.Popen(
