@@ -6,14 +6,12 @@ hook in ``settings.py`` has it twice; the plugin must still send one event.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import PACKAGE, kedro
+from tests.support.kedro_env import PACKAGE, kedro, python_code
 
 SETTINGS_HOOKS = (
     "\nfrom kedro_telemetry.hooks import KedroTelemetryHook\n"
@@ -83,15 +81,7 @@ def test_a_session_run_without_the_cli_sends_one_project_run_event(
     snippets: tuple[str, ...],
 ) -> None:
     configure(project, *snippets)
-    result = subprocess.run(
-        [sys.executable, "-c", SESSION_RUN],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    result = python_code(SESSION_RUN, cwd=project, env=env)
     assert result.returncode == 0, result.stderr
     event = only_event(receiver)
     assert event["event"] == "Kedro project run"

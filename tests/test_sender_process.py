@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from tests.support.heap_receiver import Answer, HeapReceiver
-from tests.support.kedro_env import kedro
+from tests.support.kedro_env import kedro, python_code
 
 PARENT = """
 import sys
@@ -82,15 +82,7 @@ def test_the_foreground_never_imports_the_sending_path(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
     (project / ".telemetry").write_text("consent: true\n")
-    result = subprocess.run(
-        [sys.executable, "-c", IN_PROCESS_KEDRO],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    result = python_code(IN_PROCESS_KEDRO, cwd=project, env=env)
     assert result.returncode == 0, result.stderr
     assert "imported: []" in result.stderr
     assert len(receiver.wait_for(1)) == 1  # the command was really reported

@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from kedro_telemetry import environment
+
 __all__ = [
     "KEDRO_EXECUTABLE",
     "PACKAGE",
@@ -17,6 +19,7 @@ __all__ = [
     "kedro",
     "kedro_without_hooks",
     "make_project",
+    "python_code",
     "without_log_times",
 ]
 
@@ -25,24 +28,14 @@ PACKAGE = "spaceship_log"
 _SUPPORT = Path(__file__).parent
 KEDRO_EXECUTABLE = str(Path(sys.executable).with_name("kedro"))
 
-# Variables that would change what the plugin does; tests set the ones they want.
+# Every variable the plugin reads (CI runs these tests with CI=true), and
+# Kedro's logging switch; tests set the ones they want.
 _CLEARED = (
-    "DO_NOT_TRACK",
-    "KEDRO_DISABLE_TELEMETRY",
-    "KEDRO_TELEMETRY_ENDPOINT",
-    "KEDRO_TELEMETRY_APP_ID",
-    "KEDRO_TELEMETRY_DEBUG",
-    "CI",
-    "GITHUB_ACTIONS",
-    "GITLAB_CI",
-    "BITBUCKET_BUILD_NUMBER",
-    "JENKINS_URL",
-    "CODEBUILD_BUILD_ID",
-    "CIRCLECI",
-    "TRAVIS",
-    "BUILDKITE",
-    "TF_BUILD",
-    "TEAMCITY_VERSION",
+    *environment.OPT_OUT_VARIABLES,
+    *environment.CI_VARIABLES,
+    environment.ENDPOINT_VARIABLE,
+    environment.APP_ID_VARIABLE,
+    environment.DEBUG_VARIABLE,
     "KEDRO_LOGGING_CONFIG",
 )
 
@@ -74,6 +67,22 @@ def kedro(
     """Run the real ``kedro`` command."""
     return subprocess.run(
         [KEDRO_EXECUTABLE, *args],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def python_code(
+    code: str, *, cwd: Path, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -c code`` with the test environment's interpreter."""
+    return subprocess.run(
+        [sys.executable, "-c", code],
         cwd=cwd,
         env=env,
         capture_output=True,
