@@ -69,7 +69,7 @@ def show(as_json: bool) -> None:
     from kedro_telemetry.outbox import DeliveryLog, Outbox
 
     rows: list[dict[str, Any]] = [
-        {"state": "waiting", **entry.event} for entry in Outbox.default().take(10_000)
+        {"state": "waiting", **entry.event} for entry in Outbox.default().peek(10_000)
     ]
     rows += [{"state": "delivered", **event} for event in DeliveryLog.default().read()]
     if as_json:

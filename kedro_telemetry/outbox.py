@@ -99,12 +99,22 @@ class Outbox:
         return len(self.files())
 
     def take(self, limit: int) -> list[Entry]:
-        """Up to ``limit`` readable entries, oldest first; corrupt files are removed."""
+        """Up to ``limit`` entries for the sender, oldest first.
+
+        Corrupt files are removed on the way: they would never become sendable.
+        """
+        return self._entries(limit, discard_corrupt=True)
+
+    def peek(self, limit: int) -> list[Entry]:
+        """Up to ``limit`` readable entries, oldest first, changing nothing on disk."""
+        return self._entries(limit, discard_corrupt=False)
+
+    def _entries(self, limit: int, *, discard_corrupt: bool) -> list[Entry]:
         entries: list[Entry] = []
         for path in self.files():
             if len(entries) >= limit:
                 break
-            record = self._read(path)
+            record = self._read(path, discard_corrupt)
             if record is not None:
                 entries.append(Entry(path, record))
         return entries
@@ -145,7 +155,7 @@ class Outbox:
                     if path.stat().st_mtime < cutoff:
                         path.unlink()
 
-    def _read(self, path: Path) -> dict[str, Any] | None:
+    def _read(self, path: Path, discard_corrupt: bool) -> dict[str, Any] | None:
         try:
             record = json.loads(read_small_file(path, _MAX_EVENT_FILE))
             if _is_record(record):
@@ -154,8 +164,9 @@ class Outbox:
             return None  # sent and removed by someone else meanwhile
         except (OSError, ValueError):
             pass
-        with contextlib.suppress(OSError):
-            path.unlink()
+        if discard_corrupt:
+            with contextlib.suppress(OSError):
+                path.unlink()
         return None
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from kedro_telemetry.outbox import Outbox
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import kedro, without_log_times
 
@@ -211,3 +212,21 @@ def test_the_api_refuses_values_it_cannot_send(
     result = kedro("sample-ping", "--bad", cwd=outside, env=env)
     assert result.returncode == 3
     assert "refused: property 'nested' is a dict" in result.stdout
+
+
+def test_show_and_status_only_read_the_outbox(
+    project: Path, env: dict[str, str]
+) -> None:
+    # Queued here rather than by a command, so that no sender runs meanwhile.
+    outbox = Outbox(Path(env["XDG_STATE_HOME"]) / "kedro-telemetry" / "outbox")
+    event = {"idempotency_key": "k-1", "event": "CLI command", "properties": {}}
+    queued = outbox.put(
+        {"endpoint": "http://127.0.0.1:9", "app_id": "1", "event": event}
+    )
+    queued.with_name("00000000000000000001-corrupt.json").write_bytes(b"\x00bad")
+    before = {path: path.read_bytes() for path in outbox_files(env)}
+
+    result = kedro("telemetry", "show", "--json", cwd=project, env=env)
+    assert [row["idempotency_key"] for row in json_output(result.stdout)] == ["k-1"]
+    status(project, env)
+    assert {path: path.read_bytes() for path in outbox_files(env)} == before
