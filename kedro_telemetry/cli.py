@@ -20,7 +20,20 @@ def commands() -> None:
     """Commands contributed by Kedro-Telemetry."""
 
 
-@commands.group(name="telemetry")
+class _TelemetryGroup(click.Group):
+    """Turns a file-system failure into one clear line instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except OSError as error:
+            detail = error.strerror or str(error)
+            raise click.ClickException(
+                f"Kedro-Telemetry could not read or write its files: {detail}"
+            ) from error
+
+
+@commands.group(name="telemetry", cls=_TelemetryGroup)
 def telemetry() -> None:
     """See and change whether Kedro sends anonymous usage data."""
 

@@ -230,3 +230,15 @@ def test_show_and_status_only_read_the_outbox(
     assert [row["idempotency_key"] for row in json_output(result.stdout)] == ["k-1"]
     status(project, env)
     assert {path: path.read_bytes() for path in outbox_files(env)} == before
+
+
+def test_a_broken_state_directory_is_one_clear_line(
+    project: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    env["XDG_STATE_HOME"] = str(blocker / "state")
+    result = kedro("telemetry", "status", cwd=project, env=env)
+    assert result.returncode == 1
+    assert "Error: Kedro-Telemetry could not read or write its files" in result.stderr
+    assert "Traceback" not in result.stderr + result.stdout
