@@ -61,12 +61,12 @@ def isolated_environment(root: Path) -> dict[str, str]:
     return env
 
 
-def kedro(
-    *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
+def _run(
+    argv: list[str], cwd: Path, env: dict[str, str], timeout: float
 ) -> subprocess.CompletedProcess[str]:
-    """Run the real ``kedro`` command."""
+    """A process with no terminal and its output captured as text."""
     return subprocess.run(
-        [KEDRO_EXECUTABLE, *args],
+        argv,
         cwd=cwd,
         env=env,
         capture_output=True,
@@ -75,38 +75,28 @@ def kedro(
         timeout=timeout,
         check=False,
     )
+
+
+def kedro(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """Run the real ``kedro`` command."""
+    return _run([KEDRO_EXECUTABLE, *args], cwd, env, timeout)
 
 
 def python_code(
     code: str, *, cwd: Path, env: dict[str, str], timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -c code`` with the test environment's interpreter."""
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-        check=False,
-    )
+    return _run([sys.executable, "-c", code], cwd, env, timeout)
 
 
 def kedro_without_hooks(
     *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
     """The same command with the plugin's hooks blocked: the baseline."""
-    return subprocess.run(
-        [sys.executable, str(_SUPPORT / "kedro_without_hooks.py"), *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-        timeout=timeout,
-        check=False,
-    )
+    argv = [sys.executable, str(_SUPPORT / "kedro_without_hooks.py"), *args]
+    return _run(argv, cwd, env, timeout)
 
 
 def make_project(parent: Path, env: dict[str, str]) -> Path:
