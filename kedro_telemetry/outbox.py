@@ -84,16 +84,19 @@ class Outbox:
         left alone rather than counted as waiting forever.
         """
         try:
-            names = os.listdir(self.directory)
+            with os.scandir(self.directory) as listing:
+                # ``DirEntry.is_dir`` answers from the listing itself: no stat
+                # per file, which ``status`` would pay on a full outbox.
+                names = [
+                    entry.name
+                    for entry in listing
+                    if entry.name.endswith(".json")
+                    and not entry.name.startswith(".")
+                    and not entry.is_dir()
+                ]
         except FileNotFoundError:
             return []
-        return [
-            self.directory / name
-            for name in sorted(names)
-            if name.endswith(".json")
-            and not name.startswith(".")
-            and not (self.directory / name).is_dir()
-        ]
+        return [self.directory / name for name in sorted(names)]
 
     def count(self) -> int:
         return len(self.files())
