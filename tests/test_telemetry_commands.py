@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry.outbox import Outbox
+from tests.support.hardening import normalised
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import kedro, without_log_times
+from tests.support.kedro_env import kedro
 
 
 def user_wide_file(env: dict[str, str]) -> Path:
@@ -164,7 +165,7 @@ def test_debug_mode_prints_the_event_and_sends_nothing(
     plain = kedro("info", cwd=project, env={**env, "DO_NOT_TRACK": "1"})
     debug = kedro("info", cwd=project, env={**env, "KEDRO_TELEMETRY_DEBUG": "1"})
     assert debug.returncode == 0
-    assert without_log_times(debug.stdout) == without_log_times(plain.stdout)
+    assert normalised(debug.stdout) == normalised(plain.stdout)
     start = debug.stderr.index("{")
     shown, _ = json.JSONDecoder().raw_decode(debug.stderr[start:])
     assert shown["event"] == "CLI command"

@@ -24,6 +24,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tests.support import kedro_env
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import kedro, kedro_without_hooks
 
@@ -113,26 +114,8 @@ def tree_digest(
     return digest
 
 
-def run(
-    argv: Sequence[str],
-    *,
-    cwd: Path,
-    env: dict[str, str],
-    timeout: float = 120,
-    **options: Any,
-) -> Result:
-    """``subprocess.run`` with the suite's defaults: captured text, no stdin."""
-    options.setdefault("stdin", subprocess.DEVNULL)
-    return subprocess.run(
-        list(argv),
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-        check=False,
-        **options,
-    )
+# The suite's runner, with this module's tighter ceiling for a hung process.
+run = functools.partial(kedro_env.run, timeout=120)
 
 
 def kedro_with_fault(

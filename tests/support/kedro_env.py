@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import os
-import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from kedro_telemetry import environment
 
@@ -20,7 +21,7 @@ __all__ = [
     "kedro_without_hooks",
     "make_project",
     "python_code",
-    "without_log_times",
+    "run",
 ]
 
 PROJECT_NAME = "Spaceship Log"
@@ -61,19 +62,25 @@ def isolated_environment(root: Path) -> dict[str, str]:
     return env
 
 
-def _run(
-    argv: list[str], cwd: Path, env: dict[str, str], timeout: float
+def run(
+    argv: Sequence[str],
+    *,
+    cwd: Path,
+    env: dict[str, str],
+    timeout: float = 180,
+    **options: Any,
 ) -> subprocess.CompletedProcess[str]:
-    """A process with no terminal and its output captured as text."""
+    """A process with no terminal (unless ``stdin`` is given), its output as text."""
+    options.setdefault("stdin", subprocess.DEVNULL)
     return subprocess.run(
-        argv,
+        list(argv),
         cwd=cwd,
         env=env,
         capture_output=True,
         text=True,
-        stdin=subprocess.DEVNULL,
         timeout=timeout,
         check=False,
+        **options,
     )
 
 
@@ -81,14 +88,14 @@ def kedro(
     *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
     """Run the real ``kedro`` command."""
-    return _run([KEDRO_EXECUTABLE, *args], cwd, env, timeout)
+    return run([KEDRO_EXECUTABLE, *args], cwd=cwd, env=env, timeout=timeout)
 
 
 def python_code(
     code: str, *, cwd: Path, env: dict[str, str], timeout: float = 180
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -c code`` with the test environment's interpreter."""
-    return _run([sys.executable, "-c", code], cwd, env, timeout)
+    return run([sys.executable, "-c", code], cwd=cwd, env=env, timeout=timeout)
 
 
 def kedro_without_hooks(
@@ -96,7 +103,7 @@ def kedro_without_hooks(
 ) -> subprocess.CompletedProcess[str]:
     """The same command with the plugin's hooks blocked: the baseline."""
     argv = [sys.executable, str(_SUPPORT / "kedro_without_hooks.py"), *args]
-    return _run(argv, cwd, env, timeout)
+    return run(argv, cwd=cwd, env=env, timeout=timeout)
 
 
 def make_project(parent: Path, env: dict[str, str]) -> Path:
@@ -124,11 +131,3 @@ def make_project(parent: Path, env: dict[str, str]) -> Path:
     shutil.copy(_SUPPORT / "project_files" / "catalog.yml", project / "conf" / "base")
     (project / "conf" / "base" / "parameters.yml").write_text("start: 3\n")
     return project
-
-
-_LOG_TIME = re.compile(r"\[\d\d/\d\d/\d\d \d\d:\d\d:\d\d\]")
-
-
-def without_log_times(output: str) -> str:
-    """Kedro's log lines start with the time; two runs differ only there."""
-    return _LOG_TIME.sub("[time]", output)
