@@ -8,9 +8,12 @@ command to build its help.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
+
+if TYPE_CHECKING:
+    from kedro_telemetry.outbox import Outbox
 
 __all__ = ["commands"]
 
@@ -48,15 +51,30 @@ def status() -> None:
     decision = consent.decide(project)
     state = "collected" if decision.collects else "not collected"
     delivered = DeliveryLog.default().read()
-    last = delivered[-1]["delivered_at"] if delivered else "never"
+    last = _text(delivered[-1].get("delivered_at")) if delivered else ""
     lines = [
         f"Usage data is {state} here ({decision.describe()}).",
         f"Project: {project if project else 'none (outside a Kedro project)'}",
         f"Endpoint: {environment.endpoint()}",
-        f"Waiting in the outbox: {Outbox.default().count()}",
-        f"Last delivery: {last}",
+        f"Waiting in the outbox: {_waiting(Outbox.default())}",
+        f"Last delivery: {last or 'never'}",
     ]
     click.echo("\n".join(lines))
+
+
+def _waiting(outbox: Outbox) -> str:
+    """How many events wait; files that are no readable event are not counted.
+
+    Such a file is removed by the next sender once it is proven corrupt, or
+    read by it once a passing error (a permission, an I/O error) is gone.
+    """
+    from kedro_telemetry.outbox import MAX_EVENTS
+
+    files = outbox.count()
+    readable = len(outbox.peek(MAX_EVENTS)) if files else 0
+    if readable == files:
+        return str(readable)
+    return f"{readable} (and {files - readable} unreadable file(s))"
 
 
 @telemetry.command()
@@ -81,21 +99,41 @@ def show(as_json: bool) -> None:
 
     from kedro_telemetry.outbox import DeliveryLog, Outbox
 
-    rows: list[dict[str, Any]] = [
-        {"state": "waiting", **entry.event} for entry in Outbox.default().peek(10_000)
-    ]
-    rows += [{"state": "delivered", **event} for event in DeliveryLog.default().read()]
+    rows = [_row("waiting", entry.event) for entry in Outbox.default().peek(10_000)]
+    rows += [_row("delivered", event) for event in DeliveryLog.default().read()]
     if as_json:
-        click.echo(json.dumps(rows, indent=2))
+        try:
+            text = json.dumps(rows, indent=2)
+        except (ValueError, RecursionError):  # hand-edited files, nested too deep
+            click.echo("Kedro-Telemetry could not show its files as JSON.", err=True)
+            return
+        click.echo(text)
         return
     if not rows:
         click.echo("No events are waiting and none were delivered yet.")
         return
     for row in rows:
-        properties = row.get("properties", {})
-        when = row.get("delivered_at") or row.get("timestamp", "")
-        what = properties.get("command") or properties.get("main_command") or ""
-        click.echo(f"{row['state']:<9}  {when:<32}  {row.get('event', '')}: {what}")
+        click.echo(_row_line(row))
+
+
+def _row(state: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The event with its state first; a ``state`` key of its own cannot win."""
+    return {"state": state, **{k: v for k, v in event.items() if k != "state"}}
+
+
+def _row_line(row: dict[str, Any]) -> str:
+    """One line per event, from whatever the (maybe hand-edited) files hold."""
+    properties = row.get("properties")
+    if not isinstance(properties, dict):
+        properties = {}
+    when = _text(row.get("delivered_at")) or _text(row.get("timestamp"))
+    what = _text(properties.get("command")) or _text(properties.get("main_command"))
+    return f"{row['state']:<9}  {when:<32}  {_text(row.get('event'))}: {what}"
+
+
+def _text(value: Any) -> str:
+    """``value`` if it is text; a hand edit may have put anything there."""
+    return value if isinstance(value, str) else ""
 
 
 @telemetry.command()
@@ -112,7 +150,12 @@ def flush(timeout: float) -> None:
     from kedro_telemetry.sender import flush as flush_outbox
 
     stderr_logger()
-    report = flush_outbox(timeout)
+    try:
+        report = flush_outbox(timeout)
+    except Exception as error:  # it ends CI jobs: never fail one
+        detail = getattr(error, "strerror", None) or type(error).__name__
+        click.echo(f"Kedro-Telemetry could not flush its outbox: {detail}", err=True)
+        return
     message = f"Sent {report.sent} event(s); {report.left} left in the outbox."
     if report.dropped:
         message += f" Dropped {report.dropped} that Heap rejected."

@@ -8,14 +8,18 @@ The layers, first match wins:
 4. A question on the terminal, only from the CLI, inside a project, never in CI.
 5. Nobody decided: nothing is collected, nothing is written, nobody waits.
 
-The answer is memoised per project for the life of the process, so the CLI hook
-and the project hooks of one command always act on the same decision.
+The answer is memoised per project, keyed by the state of the two files that
+decide it, so a change to either (``kedro telemetry disable`` in another
+terminal, a hand edit, a removal) counts from the next decision on, even in a
+notebook kernel that runs sessions for hours. One command still acts on one
+decision: the recorder decides once, at the CLI stage, for both stages.
 """
 
 from __future__ import annotations
 
 import contextlib
 import enum
+import os
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,19 +125,27 @@ def write_consent_file(path: Path, consent: bool) -> None:
     write_atomically(path, text.encode("utf-8"), mode=0o644)
 
 
-_decisions: LRUCache[str, Decision] = LRUCache(maxsize=64)
+# The memo key: the project, and a signature of each file that could decide.
+_Signature = tuple[int, int, int, int] | str
+_Key = tuple[str, _Signature, _Signature]
+
+# Bounded, so a process that visits many projects keeps only the recent ones.
+_decisions: LRUCache[_Key, Decision] = LRUCache(maxsize=64)
 
 
 def decide(project_path: Path | None, *, may_prompt: bool = False) -> Decision:
     """The consent for ``project_path`` (``None`` outside a project).
 
-    The environment is read every time, since it always wins; the files and the
-    prompt are consulted once per project and process.
+    The environment is read every time, since it always wins. The files are
+    read again whenever their signature changed, at the cost of two ``stat``
+    calls; the prompt is asked at most once per state of the files.
     """
     variable = environment.disabling_variable()
     if variable:
         return Decision(False, "environment", variable)
-    key = str(project_path.resolve()) if project_path else ""
+    # The signatures are taken before the files are read: a change that lands
+    # in between shows up as a new signature at the next decision.
+    key = _memo_key(project_path)
     decision = _decisions.get(key)
     if decision is None:
         decision = _decide_from_files_or_prompt(project_path, may_prompt)
@@ -144,6 +156,32 @@ def decide(project_path: Path | None, *, may_prompt: bool = False) -> Decision:
 def forget() -> None:
     """Drop the memoised decisions, after the files were changed in this process."""
     _decisions.clear()
+
+
+def _memo_key(project_path: Path | None) -> _Key:
+    project = ""
+    project_file: _Signature = "no project"
+    if project_path is not None:
+        project = str(project_path.resolve())
+        project_file = _signature(paths.project_consent_file(project_path))
+    try:
+        user_file = _signature(paths.user_consent_file())
+    except paths.NoHomeError:
+        user_file = "no home"
+    return project, project_file, user_file
+
+
+def _signature(path: Path) -> _Signature:
+    """What changes whenever the file is written, replaced, created or removed.
+
+    An atomic write is a new inode; an edit in place changes the size or the
+    modification time, in nanoseconds.
+    """
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        return f"unreadable: {error.errno}"
+    return info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev
 
 
 def _decide_from_files_or_prompt(
@@ -208,7 +246,46 @@ def _ask_and_record(path: Path) -> Decision:
             "it applies to this command only.",
             err=True,
         )
+    else:
+        if _git_would_track(path):
+            click.echo(
+                f"Kedro-Telemetry: git does not ignore {path}, so committing it "
+                "would give your answer to everyone who clones the project. "
+                f"Add {path.name} to the project's .gitignore.",
+                err=True,
+            )
     return Decision(answer, "prompt", str(path))
+
+
+_GIT_TIMEOUT_SECONDS = 2.0
+
+
+def _git_would_track(path: Path) -> bool:
+    """Whether ``git add`` in the project would pick ``path`` up.
+
+    Asked only after a person answered the prompt, so the cost of starting git
+    is paid once per project. Outside a work tree, without git, or on any
+    doubt, the answer is no: the warning is a courtesy, never a guess.
+    """
+    directory = path.parent
+    folders = (directory, *directory.parents)
+    if not any((folder / ".git").exists() for folder in folders):
+        return False
+    import subprocess
+
+    try:
+        result = subprocess.run(
+            ["git", "check-ignore", "--quiet", path.name],
+            cwd=directory,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=_GIT_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return result.returncode == 1  # 0: ignored; 128: not a work tree, or an error
 
 
 def _parse_mapping(data: bytes) -> dict[str, Any] | None:

@@ -32,8 +32,13 @@ def _boundary(hook_name: str) -> Iterator[None]:
     try:
         yield
     except Exception as error:
-        # The type only: a message could quote the command line or a path.
-        logger.debug("%s skipped (%s)", hook_name, type(error).__name__)
+        if environment.debug_enabled():
+            # Asked for by the person running the command, on their own
+            # terminal: the whole exception, so that a bug of ours can be found.
+            logger.debug("%s skipped", hook_name, exc_info=True)
+        else:
+            # The type only: a message could quote the command line or a path.
+            logger.debug("%s skipped (%s)", hook_name, type(error).__name__)
 
 
 def _active_recorder() -> Recorder | None:

@@ -4,6 +4,10 @@ Each event is its own file in the user's state directory, written atomically
 and readable only by the user (0600), named so that the oldest sort first.
 One file per event means parallel ``kedro`` commands never write the same file,
 and a corrupt file costs one event, not the queue.
+
+The caps hold when an event is queued, whether or not a sender ever runs: each
+file's name carries its size, so ``put`` learns what the queue holds from one
+directory listing, without a ``stat`` per file.
 """
 
 from __future__ import annotations
@@ -18,7 +22,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from kedro_telemetry import paths
-from kedro_telemetry.files import read_small_file, write_atomically
+from kedro_telemetry.files import (
+    FileTooLargeError,
+    NotARegularFileError,
+    read_small_file,
+    write_atomically,
+)
 
 __all__ = [
     "MAX_BYTES",
@@ -63,18 +72,26 @@ class Outbox:
         return cls(paths.state_dir() / "outbox")
 
     def put(self, record: dict[str, Any]) -> Path:
-        """Queue one record: ``{"endpoint", "app_id", "event"}``."""
+        """Queue one record: ``{"endpoint", "app_id", "event"}``.
+
+        The oldest events make room for it, so the queue stays within its caps
+        even when no sender can start. A record larger than a reader accepts is
+        refused (``FileTooLargeError``): it could never be sent.
+        """
+        data = json.dumps(record).encode("utf-8")
+        if len(data) > _MAX_EVENT_FILE:
+            raise FileTooLargeError(f"an event of {len(data)} bytes is too large")
         # The state directory too: made by ``parents=True`` it would follow the
         # umask, and be world-writable under umask 0.
         self.directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.directory.mkdir(mode=0o700, exist_ok=True)
+        self._drop_oldest(MAX_EVENTS - 1, MAX_BYTES - len(data))
         key = record["event"]["idempotency_key"]
-        path = self.directory / f"{time.time_ns():020d}-{key}.json"
+        name = f"{time.time_ns():020d}-{key}{_SIZE_MARK}{len(data)}.json"
+        path = self.directory / name
         # No fsync: it would cost the command milliseconds, and a file that a
         # power cut leaves corrupt is skipped and removed like any other.
-        write_atomically(
-            path, json.dumps(record).encode("utf-8"), mode=0o600, durable=False
-        )
+        write_atomically(path, data, mode=0o600, durable=False)
         return path
 
     def files(self) -> list[Path]:
@@ -129,10 +146,10 @@ class Outbox:
 
     def trim(self, max_events: int = MAX_EVENTS, max_bytes: int = MAX_BYTES) -> int:
         """Drop the oldest events until the queue is within bounds; return how many."""
-        sized: list[tuple[Path, int]] = []
-        for path in self.files():
-            with contextlib.suppress(FileNotFoundError):
-                sized.append((path, path.stat().st_size))
+        return self._drop_oldest(max_events, max_bytes)
+
+    def _drop_oldest(self, max_events: int, max_bytes: int) -> int:
+        sized = [(path, _size_of(path)) for path in self.files()]
         total = sum(size for _, size in sized)
         dropped = 0
         for path, size in sized:
@@ -159,18 +176,41 @@ class Outbox:
                         path.unlink()
 
     def _read(self, path: Path, discard_corrupt: bool) -> dict[str, Any] | None:
+        """The record in ``path``, or ``None``; only a proven-corrupt file is removed.
+
+        Proven corrupt: read whole and not a record, or refused by the size and
+        type checks. Any other ``OSError`` (too many open files, an I/O error,
+        a permission) may pass, so the file stays for the next reader.
+        """
         try:
             record = json.loads(read_small_file(path, _MAX_EVENT_FILE))
-            if _is_record(record):
-                return dict(record)
-        except FileNotFoundError:
-            return None  # sent and removed by someone else meanwhile
-        except (OSError, ValueError):
-            pass
+        except (FileTooLargeError, NotARegularFileError, ValueError, RecursionError):
+            record = None  # ValueError covers bad JSON and bad UTF-8
+        except OSError:  # FileNotFoundError: sent and removed meanwhile
+            return None
+        if _is_record(record):
+            return dict(record)
         if discard_corrupt:
             with contextlib.suppress(OSError):
                 path.unlink()
         return None
+
+
+# Between the key and the size in a file's name; the keys are hex, without it.
+_SIZE_MARK = "-s"
+
+
+def _size_of(path: Path) -> int:
+    """The file's size, from its name when ``put`` wrote it, else from ``stat``."""
+    _, mark, digits = path.stem.rpartition(_SIZE_MARK)
+    if mark and digits.isdigit():
+        return int(digits)
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+    except OSError:
+        return _MAX_EVENT_FILE  # unknown: assume the most a reader accepts
 
 
 def _is_record(record: Any) -> bool:
@@ -197,9 +237,10 @@ class DeliveryLog:
         return cls(paths.state_dir() / "delivered.json")
 
     def read(self) -> list[dict[str, Any]]:
+        """The delivered events; whatever the file holds, a list of mappings."""
         try:
             content = json.loads(read_small_file(self.path, 4 * 1024 * 1024))
-        except (OSError, ValueError):
+        except (OSError, ValueError, RecursionError):
             return []
         if not isinstance(content, list):
             return []

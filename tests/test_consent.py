@@ -6,13 +6,17 @@ drive it through a pseudo-terminal, the others run with no terminal at all.
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
+from typing import IO
 
 import pexpect
 import pytest
 
+from kedro_telemetry import consent
+from tests.support.delivery_tools import nothing_arrived, queued_keys, settle
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import kedro
+from tests.support.kedro_env import kedro, python_process
 from tests.support.terminal import QUESTION, on_terminal
 
 OPTED_OUT = (
@@ -29,13 +33,6 @@ def write_user_wide(env: dict[str, str], value: str) -> None:
     path = user_wide_file(env)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(f"consent: {value}\n")
-
-
-def nothing_arrives(receiver: HeapReceiver, env: dict[str, str]) -> bool:
-    """No event reached the receiver and none waits in the outbox."""
-    outbox = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry" / "outbox"
-    queued = list(outbox.glob("*.json")) if outbox.exists() else []
-    return receiver.wait_for(1, seconds=1.5) == [] and queued == []
 
 
 @pytest.mark.parametrize(("answer", "recorded"), [("y", "true"), ("n", "false")])
@@ -60,8 +57,7 @@ def test_the_prompt_records_the_answer_and_is_not_asked_again(
     assert QUESTION not in second.before
     # A yes counts from the command that asked: both commands are reported.
     expected = 2 if answer == "y" else 0
-    receiver.wait_for(expected, seconds=20)
-    receiver.wait_for(expected + 1, seconds=1.5)  # room for one too many
+    settle(env)  # every sender has exited: no event can arrive later
     assert len(receiver.accepted) == expected
 
 
@@ -80,7 +76,7 @@ def test_without_a_terminal_nobody_is_asked_and_nothing_is_written(
     assert result.returncode == 0
     assert QUESTION not in result.stderr + result.stdout
     assert not (project / ".telemetry").exists()
-    assert nothing_arrives(receiver, env)
+    assert nothing_arrived(receiver, env)
 
 
 @pytest.mark.parametrize("variable", ["CI", "GITHUB_ACTIONS", "TF_BUILD"])
@@ -91,7 +87,7 @@ def test_ci_never_prompts_even_on_a_terminal(
     session.expect(pexpect.EOF)
     assert QUESTION not in session.before
     assert not (project / ".telemetry").exists()
-    assert nothing_arrives(receiver, env)
+    assert nothing_arrived(receiver, env)
 
 
 def test_consented_ci_runs_are_marked_as_ci(
@@ -128,7 +124,7 @@ def test_an_opt_out_variable_wins_silently_over_a_yes(
     result = kedro("info", cwd=project, env={**env, variable: value})
     assert result.returncode == 0
     assert "Kedro-Telemetry" not in result.stderr
-    assert nothing_arrives(receiver, env)
+    assert nothing_arrived(receiver, env)
 
 
 @pytest.mark.parametrize("value", ["0", "false", "No", "OFF", "n", ""])
@@ -171,7 +167,7 @@ def test_the_project_file_comes_before_the_user_wide_setting(
     if sent:
         assert len(receiver.wait_for(1)) == 1
     else:
-        assert nothing_arrives(receiver, env)
+        assert nothing_arrived(receiver, env)
 
 
 def test_outside_a_project_only_the_user_wide_setting_counts(
@@ -180,10 +176,119 @@ def test_outside_a_project_only_the_user_wide_setting_counts(
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     assert kedro("info", cwd=outside, env=env).returncode == 0
-    assert nothing_arrives(receiver, env)
+    assert nothing_arrived(receiver, env)
 
     write_user_wide(env, "true")
     assert kedro("info", cwd=outside, env=env).returncode == 0
     [event] = receiver.wait_for(1)
     assert event["properties"]["command"] == "kedro info"
     assert "package_name" not in event["properties"]
+
+
+# Decisions follow the files, in a process that lives on ----------------------
+
+LONG_LIVED = """
+import sys
+from pathlib import Path
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+import kedro_telemetry
+
+bootstrap_project(Path.cwd())
+for cell in (1, 2):
+    with KedroSession.create(project_path=Path.cwd()) as session:
+        session.run()
+    queued = kedro_telemetry.send_event("Notebook cell", {"cell": cell}, Path.cwd())
+    print("queued:", queued, flush=True)
+    sys.stdin.readline()  # the test changes the consent meanwhile
+"""
+
+
+def next_answer(stdout: IO[str]) -> str:
+    """The next ``queued:`` line, past Kedro's own log lines on stdout."""
+    for line in stdout:
+        if line.startswith("queued:"):
+            return line.strip()
+    return "the process ended"
+
+
+def test_a_withdrawal_counts_at_once_in_a_long_lived_process(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    notebook = python_process(LONG_LIVED, cwd=project, env=env)
+    assert notebook.stdin is not None and notebook.stdout is not None
+    with notebook:
+        assert next_answer(notebook.stdout) == "queued: True"
+        assert kedro("telemetry", "disable", cwd=project, env=env).returncode == 0
+        notebook.stdin.write("\n")
+        notebook.stdin.flush()
+        assert next_answer(notebook.stdout) == "queued: False"
+        notebook.stdin.close()
+        assert notebook.wait(timeout=120) == 0
+    settle(env)
+    sent = sorted(event["event"] for event in receiver.accepted)
+    assert sent == ["Kedro project run", "Notebook cell"]
+    assert queued_keys(Path(env["XDG_STATE_HOME"]) / "kedro-telemetry") == []
+
+
+def test_a_decision_follows_every_change_of_its_files(
+    project: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, env[name])
+    for name in ("DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"):
+        monkeypatch.delenv(name, raising=False)
+    project_file = project / ".telemetry"
+    consent.forget()
+
+    def current() -> tuple[bool | None, str]:
+        decision = consent.decide(project)
+        return decision.consent, decision.source
+
+    assert current() == (None, "undecided")
+    write_user_wide(env, "true")  # created
+    assert current() == (True, "user")
+    project_file.write_text("consent: false\n")  # created, above the user's
+    assert current() == (False, "project")
+    with project_file.open("w") as handle:  # edited in place, not replaced
+        handle.write("consent: true\n")
+    assert current() == (True, "project")
+    project_file.unlink()  # removed
+    assert current() == (True, "user")
+    user_wide_file(env).unlink()
+    assert current() == (None, "undecided")
+    consent.forget()
+
+
+def git_project(project: Path, ignored: bool) -> None:
+    """Make ``project`` a git work tree whose ``.gitignore`` may list ``.telemetry``."""
+    gitignore = project / ".gitignore"
+    lines = gitignore.read_text().splitlines() if gitignore.exists() else []
+    kept = [line for line in lines if line.strip() != ".telemetry"]
+    gitignore.write_text("\n".join([*kept, *([".telemetry"] if ignored else [])]))
+    subprocess.run(["git", "init", "--quiet", str(project)], check=True)
+
+
+GIT_WARNING = "git does not ignore"
+
+
+@pytest.mark.parametrize("ignored", [True, False], ids=["ignored", "not-ignored"])
+def test_the_prompt_warns_once_when_git_would_track_the_answer(
+    project: Path, env: dict[str, str], ignored: bool
+) -> None:
+    git_project(project, ignored)
+    gitignore_before = (project / ".gitignore").read_bytes()
+    session = on_terminal("info", cwd=project, env=env)
+    session.expect_exact(QUESTION)
+    session.sendline("n")
+    session.expect(pexpect.EOF)
+    output = session.before.replace("\r\n", " ")
+    assert (GIT_WARNING in output) is not ignored
+    if not ignored:
+        assert output.count(GIT_WARNING) == 1
+        assert "Add .telemetry to the project's .gitignore" in output
+    assert (project / ".gitignore").read_bytes() == gitignore_before
+
+    again = kedro("info", cwd=project, env=env)  # answered: no prompt, no warning
+    assert GIT_WARNING not in again.stderr

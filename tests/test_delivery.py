@@ -20,6 +20,7 @@ on how long anything took.
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
@@ -32,6 +33,7 @@ import pytest
 
 from kedro_telemetry import facts
 from kedro_telemetry.events import sha256_hex
+from kedro_telemetry.files import FileTooLargeError
 from kedro_telemetry.outbox import MAX_BYTES, MAX_EVENTS, Outbox
 from tests.support.delivery_tools import (
     KEDRO,
@@ -52,7 +54,7 @@ from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
 
 APP_ID = "2388822444"
-_EVENT_FILE_NAME = re.compile(r"^\d{20}-[0-9a-f]{32}\.json$")
+_EVENT_FILE_NAME = re.compile(r"^\d{20}-[0-9a-f]{32}-s\d+\.json$")
 
 
 @pytest.fixture
@@ -342,10 +344,11 @@ def write_backlog(directory: Path, records: list[dict[str, Any]]) -> list[str]:
     keys = []
     for offset, record in enumerate(records):
         key = record["event"]["idempotency_key"]
-        path = directory / f"{first + offset:020d}-{key}.json"
+        data = json.dumps(record).encode("utf-8")
+        path = directory / f"{first + offset:020d}-{key}-s{len(data)}.json"
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "wb") as handle:
-            handle.write(json.dumps(record).encode("utf-8"))
+            handle.write(data)
         keys.append(key)
     return keys
 
@@ -399,6 +402,69 @@ def test_trim_leaves_an_outbox_within_bounds_and_temporaries_alone(
     assert outbox.trim(max_events=3, max_bytes=exact) == 0
     assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys
     assert temporary.exists()
+
+
+def test_put_keeps_a_full_outbox_at_the_event_cap(tmp_path: Path) -> None:
+    """No sender needed: queueing itself makes room by dropping the oldest."""
+    directory = tmp_path / "outbox"
+    records = [synthetic_record("http://127.0.0.1:9/unused") for _ in range(MAX_EVENTS)]
+    keys = write_backlog(directory, records)
+    newest = synthetic_record("http://127.0.0.1:9/unused")
+    Outbox(directory).put(newest)
+    queued = [entry.event["idempotency_key"] for entry in Outbox(directory).peek(10**5)]
+    assert queued == [*keys[1:], newest["event"]["idempotency_key"]]
+
+
+@pytest.mark.parametrize("sized_names", [True, False], ids=["named", "older-names"])
+def test_put_keeps_the_outbox_under_the_byte_cap(
+    tmp_path: Path, sized_names: bool
+) -> None:
+    """Sizes come from the names ``put`` writes; other names are measured."""
+    directory = tmp_path / "outbox"
+    records = [synthetic_record("http://127.0.0.1:9/unused", 200) for _ in range(30)]
+    keys = write_backlog(directory, records)
+    if not sized_names:  # as an earlier version named them
+        for path in directory.iterdir():
+            path.rename(path.with_name(re.sub(r"-s\d+\.json$", ".json", path.name)))
+    newest = synthetic_record("http://127.0.0.1:9/unused", 200)
+    Outbox(directory).put(newest)
+    sizes = [path.stat().st_size for path in directory.iterdir()]
+    assert sum(sizes) <= MAX_BYTES < sum(sizes) + max(sizes)  # no more than due
+    queued = [entry.event["idempotency_key"] for entry in Outbox(directory).peek(100)]
+    assert queued == [*keys[-(len(sizes) - 1) :], newest["event"]["idempotency_key"]]
+
+
+def test_put_refuses_an_event_no_reader_would_accept(tmp_path: Path) -> None:
+    outbox = Outbox(tmp_path / "outbox")
+    with pytest.raises(FileTooLargeError):
+        outbox.put(synthetic_record("http://127.0.0.1:9/unused", padding=300))
+    assert outbox.files() == []
+
+
+@pytest.mark.parametrize("code", [errno.EMFILE, errno.EIO, errno.EACCES])
+def test_a_passing_read_error_never_costs_an_event(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int
+) -> None:
+    """The operating system fails the read once (the far edge); the event stays."""
+    outbox = Outbox(tmp_path / "outbox")
+    [first, second] = put_records(outbox, 2)
+    failing = outbox.files()[0]
+    real_open = os.open
+
+    def open_failing_once(path: Any, *args: Any, **kwargs: Any) -> int:
+        if Path(path) == failing:
+            raise OSError(code, os.strerror(code), str(path))
+        return real_open(path, *args, **kwargs)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(os, "open", open_failing_once)
+        taken = outbox.take(100)
+    assert [entry.event["idempotency_key"] for entry in taken] == [second]
+    assert failing.exists()
+    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == [
+        first,
+        second,
+    ]
 
 
 def test_a_flush_trims_an_outbox_over_the_event_cap_before_sending(

@@ -174,3 +174,18 @@ def test_a_failing_step_leaves_a_session_run_unchanged(
     assert "Traceback" not in result.stderr
     # A session's event leaves only once it is complete: any fault costs it.
     assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")
+
+
+def test_debug_mode_shows_the_whole_exception_of_a_failing_hook(
+    consented: Path, env: dict[str, str], tmp_path: Path
+) -> None:
+    """Without debug mode the checks above prove that nothing of this is shown."""
+    step = "kedro_telemetry.masking:mask_command"
+    marker = tmp_path / "reached"
+    debug = {**env, "KEDRO_TELEMETRY_DEBUG": "1"}
+    result = kedro_with_fault("fail", marker, [step], "info", cwd=consented, env=debug)
+    assert marker.read_text().split() == [step], "the fault was never triggered"
+    assert result.returncode == 0, result.stderr
+    assert "kedro-telemetry: before_command_run skipped" in result.stderr
+    assert "Traceback (most recent call last)" in result.stderr
+    assert f"RuntimeError: injected fault in {step}" in result.stderr

@@ -6,14 +6,12 @@ while Kedro is still shutting down, it would compete with Kedro for the cores.
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 from datetime import datetime, timezone
 from pathlib import Path
 
 from tests.support.heap_receiver import Answer, HeapReceiver
-from tests.support.kedro_env import kedro, python_code
+from tests.support.kedro_env import kedro, python_code, python_process
 
 PARENT = """
 import sys
@@ -31,14 +29,7 @@ sys.stdin.readline()  # live until the test says so
 def test_the_sender_starts_work_only_once_its_parent_has_exited(
     env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
 ) -> None:
-    parent = subprocess.Popen(
-        [sys.executable, "-c", PARENT],
-        env=env,
-        cwd=tmp_path,
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
+    parent = python_process(PARENT, cwd=tmp_path, env=env)
     assert parent.stdout is not None and parent.stdin is not None
     assert parent.stdout.readline().strip() == "queued"
     assert receiver.wait_for(1, seconds=1.5) == []  # the parent still runs

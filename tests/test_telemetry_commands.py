@@ -233,13 +233,102 @@ def test_show_and_status_only_read_the_outbox(
     assert {path: path.read_bytes() for path in outbox_files(env)} == before
 
 
-def test_a_broken_state_directory_is_one_clear_line(
-    project: Path, env: dict[str, str], tmp_path: Path
-) -> None:
+@pytest.fixture
+def unusable_state_dir(env: dict[str, str], tmp_path: Path) -> None:
+    """The state directory would be under a regular file: it can never be made."""
     blocker = tmp_path / "a-file"
     blocker.write_text("")
     env["XDG_STATE_HOME"] = str(blocker / "state")
+
+
+@pytest.mark.usefixtures("unusable_state_dir")
+def test_a_broken_state_directory_is_one_clear_line(
+    project: Path, env: dict[str, str]
+) -> None:
     result = kedro("telemetry", "status", cwd=project, env=env)
     assert result.returncode == 1
     assert "Error: Kedro-Telemetry could not read or write its files" in result.stderr
     assert "Traceback" not in result.stderr + result.stdout
+
+
+@pytest.mark.usefixtures("unusable_state_dir")
+def test_flush_with_an_unusable_state_directory_still_ends_the_job_well(
+    project: Path, env: dict[str, str]
+) -> None:
+    result = kedro("telemetry", "flush", "--timeout", "5", cwd=project, env=env)
+    assert result.returncode == 0
+    [line] = [line for line in result.stderr.splitlines() if "Kedro-Telemetry" in line]
+    assert line.startswith("Kedro-Telemetry could not flush its outbox: ")
+    assert "Traceback" not in result.stderr + result.stdout
+
+
+# Hand-edited files: every content gives a clear answer, never a traceback.
+DELIVERED_CONTENTS = {
+    "not-mappings": b'[1, "two", null, [3], true]',
+    "wrong-types": b'[{"delivered_at": 5, "timestamp": {"a": 1}, "event": ["x"],'
+    b' "properties": "kedro run", "state": {"s": 1}}]',
+    "wrong-nested-types": b'[{"properties": {"command": 7, "main_command": [1]}}]',
+    "huge-numbers": b'[{"delivered_at": 1e999, "n": ' + b"9" * 5000 + b"}]",
+    "special-floats": b'[{"delivered_at": NaN, "properties": {"command": Infinity}}]',
+    "deeply-nested": b"[" * 200_000 + b"]" * 200_000,
+    "deeply-nested-entry": b'[{"x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}]",
+    "not-a-list": b'{"delivered_at": "2026-01-01"}',
+    "not-utf8": b"\xff\xfe[{}]",
+    "empty": b"",
+}
+ODD_OUTBOX_FILES = {
+    "00000000000000000001-a-s1.json": b'{"endpoint": "x", "app_id": "1", "event":'
+    b' {"idempotency_key": "k", "properties": {"command": {"a": 1}},'
+    b' "timestamp": 12, "event": null}}',
+    "00000000000000000002-b.json": b"[" * 100_000,
+    "00000000000000000003-c-sNaN.json": b"{}",
+}
+
+
+@pytest.fixture
+def odd_state(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
+    """The test's isolated environment, in this process, with odd outbox files."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    state = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    (state / "outbox").mkdir(parents=True)
+    for name, content in ODD_OUTBOX_FILES.items():
+        (state / "outbox" / name).write_bytes(content)
+    return state
+
+
+@pytest.mark.parametrize(
+    "content", DELIVERED_CONTENTS.values(), ids=list(DELIVERED_CONTENTS)
+)
+@pytest.mark.parametrize(
+    "command", [["status"], ["show"], ["show", "--json"]], ids=" ".join
+)
+def test_show_and_status_survive_any_content_of_the_plugins_files(
+    odd_state: Path, tmp_path: Path, command: list[str], content: bytes
+) -> None:
+    from click.testing import CliRunner
+
+    from kedro_telemetry.cli import commands
+
+    (odd_state / "delivered.json").write_bytes(content)
+    before = sorted((odd_state / "outbox").iterdir())
+    result = CliRunner().invoke(
+        commands, ["telemetry", *command], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert sorted((odd_state / "outbox").iterdir()) == before  # only read
+    if command == ["status"]:
+        assert "Waiting in the outbox: 1 (and 2 unreadable file(s))" in result.stdout
+
+
+def test_a_hand_edited_delivery_log_is_shown_by_the_real_command(
+    project: Path, env: dict[str, str], state_dir: Path
+) -> None:
+    state_dir.mkdir(parents=True)
+    (state_dir / "delivered.json").write_bytes(DELIVERED_CONTENTS["wrong-types"])
+    for command in (["show"], ["status"]):
+        result = kedro("telemetry", *command, cwd=project, env=env)
+        assert result.returncode == 0, result.stderr
+        assert "Traceback" not in result.stderr
+    assert "Last delivery: never" in result.stdout

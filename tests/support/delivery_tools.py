@@ -40,9 +40,11 @@ __all__ = [
     "flush",
     "keys_answered_ok",
     "max_overlap",
+    "nothing_arrived",
     "queued_keys",
     "refusing_port",
     "run_in_parallel",
+    "settle",
     "stray_files",
     "wait_until",
 ]
@@ -158,6 +160,25 @@ class Senders:
         for pid in self.pids():
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
+
+
+def settle(env: dict[str, str]) -> Senders:
+    """Wait until every sender started from ``env`` has exited.
+
+    A ``kedro`` command that returned has started its sender already (``Popen``
+    returns once the child runs), and a sender exits only after the endpoint
+    answered: from then on, what the receiver holds is final. When no sender
+    was started, this returns at once.
+    """
+    senders = Senders(env)
+    senders.wait_until_gone()
+    return senders
+
+
+def nothing_arrived(receiver: HeapReceiver, env: dict[str, str]) -> bool:
+    """No request reached ``receiver`` and no event waits, now that all is settled."""
+    senders = settle(env)
+    return receiver.requests == [] and queued_records(senders.state_dir) == []
 
 
 def queue_without_sending(

@@ -21,6 +21,7 @@ __all__ = [
     "kedro_without_hooks",
     "make_project",
     "python_code",
+    "python_process",
     "run",
 ]
 
@@ -96,6 +97,24 @@ def python_code(
 ) -> subprocess.CompletedProcess[str]:
     """Run ``python -c code`` with the test environment's interpreter."""
     return run([sys.executable, "-c", code], cwd=cwd, env=env, timeout=timeout)
+
+
+def python_process(
+    code: str, *, cwd: Path, env: dict[str, str]
+) -> subprocess.Popen[str]:
+    """Start ``python -c code`` that lives on, talking through stdin and stdout.
+
+    For a process like a notebook kernel: the test reads what it prints and
+    writes a line whenever it may go on.
+    """
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def kedro_without_hooks(
