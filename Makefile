@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench clean
+.PHONY: install test lint demo bench dist-check clean
 
 $(STAMP): setup.cfg setup.py requirements/base.txt requirements/test.txt requirements/lint.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,5 +28,11 @@ demo: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
+# Builds the sdist and wheel, checks them, installs the wheel with Kedro 1.7.0
+# into a temporary virtualenv and sends one consented event to a local receiver.
+dist-check: $(STAMP)
+	$(BIN)/python -m pip install --quiet -r requirements/dist.txt
+	$(BIN)/python scripts/dist_check.py
+
 clean:
-	rm -rf $(VENV) .bench .demo build *.egg-info
+	rm -rf $(VENV) .bench .demo build dist *.egg-info
