@@ -25,7 +25,6 @@ import json
 import os
 import re
 import subprocess
-import uuid
 from pathlib import Path
 from typing import Any
 
@@ -48,12 +47,12 @@ from tests.support.delivery_tools import (
     refusing_port,
     run_in_parallel,
     stray_files,
+    synthetic_record,
     wait_until,
 )
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
 
-APP_ID = "2388822444"
 _EVENT_FILE_NAME = re.compile(r"^\d{20}-[0-9a-f]{32}-s\d+\.json$")
 
 
@@ -314,23 +313,6 @@ def test_twenty_commands_side_by_side_deliver_twenty_distinct_events(
 
 
 # The outbox cap ---------------------------------------------------------------
-
-
-def synthetic_record(endpoint: str, padding: int = 0) -> dict[str, Any]:
-    """A small valid record; ``padding`` adds that many 1,000-character properties."""
-    properties: dict[str, Any] = {"command": "kedro info"}
-    properties.update({f"pad_{i:03d}": "x" * 1000 for i in range(padding)})
-    return {
-        "endpoint": endpoint,
-        "app_id": APP_ID,
-        "event": {
-            "identity": "0" * 64,
-            "event": "CLI command",
-            "timestamp": "2026-01-01T00:00:00+00:00",
-            "idempotency_key": uuid.uuid4().hex,
-            "properties": properties,
-        },
-    }
 
 
 def write_backlog(directory: Path, records: list[dict[str, Any]]) -> list[str]:

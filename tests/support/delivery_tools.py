@@ -18,6 +18,7 @@ import subprocess
 import sys
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from kedro_telemetry import environment
 from kedro_telemetry.outbox import SenderLock
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import kedro
@@ -46,6 +48,7 @@ __all__ = [
     "run_in_parallel",
     "settle",
     "stray_files",
+    "synthetic_record",
     "wait_until",
 ]
 
@@ -74,6 +77,23 @@ def wait_until(condition: Callable[[], bool], what: str, seconds: float = 30.0) 
 
 def outbox_dir(state_dir: Path) -> Path:
     return state_dir / "outbox"
+
+
+def synthetic_record(endpoint: str, padding: int = 0) -> dict[str, Any]:
+    """A small valid record; ``padding`` adds that many 1,000-character properties."""
+    properties: dict[str, Any] = {"command": "kedro info"}
+    properties.update({f"pad_{i:03d}": "x" * 1000 for i in range(padding)})
+    return {
+        "endpoint": endpoint,
+        "app_id": environment.DEFAULT_APP_ID,
+        "event": {
+            "identity": "0" * 64,
+            "event": "CLI command",
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "idempotency_key": uuid.uuid4().hex,
+            "properties": properties,
+        },
+    }
 
 
 def queued_records(state_dir: Path) -> list[dict[str, Any]]:

@@ -1,0 +1,262 @@
+"""The sender's decisions, in-process, through its injectable session, clock and sleep.
+
+The network endpoint is the far edge: a scripted session stands in for it, and
+a fake clock moves only when the sender sleeps, so backoff and deadlines are
+checked exactly, without waiting. The outbox and the delivery log are real
+files. The same paths against a real local receiver are in ``test_delivery``
+and ``test_endpoint_faults``.
+"""
+
+from __future__ import annotations
+
+import email.utils
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from kedro_telemetry.outbox import DeliveryLog, Outbox
+from kedro_telemetry.sender import Report, Sender
+from tests.support.delivery_tools import synthetic_record
+
+HEAP = "https://heap.example/api/track"
+RELAY = "https://relay.example/api/track"
+
+
+@dataclass
+class FakeResponse:
+    status_code: int
+    headers: dict[str, str] = field(default_factory=dict)
+    text: str = ""
+
+
+Answerer = Callable[[str, list[dict[str, Any]]], FakeResponse]
+
+
+class ScriptedSession:
+    """Answers each post with ``answer(endpoint, events)``; remembers every post."""
+
+    def __init__(self, answer: Answerer) -> None:
+        self._answer = answer
+        self.posts: list[tuple[str, list[str]]] = []
+
+    def post(self, url: str, *, json: dict[str, Any], **options: Any) -> FakeResponse:
+        assert options["allow_redirects"] is False
+        keys = [event["idempotency_key"] for event in json["events"]]
+        self.posts.append((url, keys))
+        return self._answer(url, json["events"])
+
+
+class FakeClock:
+    """Time that passes only when the sender sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept = 0.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds > 0
+        self.now += seconds
+        self.slept += seconds
+
+
+@dataclass
+class Drain:
+    report: Report
+    session: ScriptedSession
+    clock: FakeClock
+    outbox: Outbox
+    log: DeliveryLog
+
+    def waiting(self) -> list[str]:
+        return [entry.event["idempotency_key"] for entry in self.outbox.peek(10**5)]
+
+    def delivered(self) -> list[str]:
+        return [str(event["idempotency_key"]) for event in self.log.read()]
+
+
+@pytest.fixture
+def queue(tmp_path: Path) -> Callable[..., list[str]]:
+    """Queue ``count`` events bound for ``endpoint``; return their keys."""
+
+    def put(count: int, endpoint: str = HEAP) -> list[str]:
+        outbox = Outbox(tmp_path / "outbox")
+        records = [synthetic_record(endpoint) for _ in range(count)]
+        for record in records:
+            outbox.put(record)
+        return [record["event"]["idempotency_key"] for record in records]
+
+    return put
+
+
+@pytest.fixture
+def drain(tmp_path: Path) -> Callable[..., Drain]:
+    """Run one drain of the real outbox against ``answer``, on the fake clock."""
+
+    def run(answer: Answerer, deadline: float = 60.0) -> Drain:
+        outbox = Outbox(tmp_path / "outbox")
+        log = DeliveryLog(tmp_path / "delivered.json")
+        session = ScriptedSession(answer)
+        clock = FakeClock()
+        sender = Sender(
+            outbox,
+            log,
+            deadline=deadline,
+            session=session,  # type: ignore[arg-type]
+            clock=clock,
+            sleep=clock.sleep,
+        )
+        return Drain(sender.drain(), session, clock, outbox, log)
+
+    return run
+
+
+def ok(_: str, __: list[dict[str, Any]]) -> FakeResponse:
+    return FakeResponse(200)
+
+
+def then_ok(*first: FakeResponse) -> Answerer:
+    """Answer the first posts with ``first``, every later one with 200."""
+    script = list(first)
+    return lambda _, __: script.pop(0) if script else FakeResponse(200)
+
+
+def test_a_400_is_split_until_only_the_bad_events_are_dropped(
+    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+) -> None:
+    keys = queue(8)
+    bad = {keys[2], keys[5]}
+
+    def heap(_: str, events: list[dict[str, Any]]) -> FakeResponse:
+        if bad & {event["idempotency_key"] for event in events}:
+            return FakeResponse(400, text="invalid property")
+        return FakeResponse(200)
+
+    done = drain(heap)
+    assert (done.report.sent, done.report.dropped, done.report.left) == (6, 2, 0)
+    assert done.waiting() == []
+    assert sorted(done.delivered()) == sorted(set(keys) - bad)
+    # Halves of halves, down to single events only where a bad one hides.
+    sizes = [len(posted) for _, posted in done.session.posts]
+    assert sizes == [8, 4, 2, 2, 1, 1, 4, 2, 1, 1, 2]
+    singles = [posted for _, posted in done.session.posts if len(posted) == 1]
+    assert singles == [[keys[2]], [keys[3]], [keys[4]], [keys[5]]]
+    assert done.clock.slept == 0  # a 400 is never retried
+
+
+def test_a_bad_event_alone_is_dropped_without_a_split(
+    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+) -> None:
+    [key] = queue(1)
+    done = drain(lambda _, __: FakeResponse(400, text="no"))
+    assert done.session.posts == [(HEAP, [key])]
+    assert (done.report.sent, done.report.dropped, done.waiting()) == (0, 1, [])
+
+
+@pytest.mark.parametrize("status", [429, 503])
+def test_retry_after_in_seconds_is_honoured(
+    queue: Callable[..., list[str]], drain: Callable[..., Drain], status: int
+) -> None:
+    keys = queue(3)
+    done = drain(then_ok(FakeResponse(status, {"Retry-After": "7"})))
+    assert done.clock.slept == pytest.approx(7.0)
+    assert done.session.posts == [(HEAP, keys), (HEAP, keys)]  # same keys again
+    assert (done.report.sent, done.report.left, done.report.problem) == (3, 0, "")
+
+
+def test_retry_after_as_an_http_date_is_honoured(
+    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+) -> None:
+    queue(1)
+    later = datetime.now(timezone.utc) + timedelta(seconds=30)
+    header = email.utils.format_datetime(later, usegmt=True)
+    done = drain(then_ok(FakeResponse(429, {"Retry-After": header})))
+    # The date has whole seconds, and the real clock moved while the test ran.
+    assert 28.0 <= done.clock.slept <= 30.0
+    assert done.report.sent == 1
+
+
+def test_a_retry_after_beyond_the_deadline_ends_the_run_at_once(
+    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+) -> None:
+    keys = queue(2)
+    done = drain(then_ok(FakeResponse(503, {"Retry-After": "3600"})), deadline=60)
+    assert done.clock.slept == 0
+    assert done.session.posts == [(HEAP, keys)]
+    assert done.waiting() == keys
+    assert not done.report.finished and done.report.problem == "HTTP 503"
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 401, 403, 404, 410])
+def test_a_refusal_keeps_the_events_and_is_not_retried_in_this_run(
+    queue: Callable[..., list[str]], drain: Callable[..., Drain], status: int
+) -> None:
+    keys = queue(2)
+    done = drain(lambda _, __: FakeResponse(status, {"Location": "https://x"}))
+    assert done.session.posts == [(HEAP, keys)]
+    assert done.waiting() == keys
+    assert done.clock.slept == 0
+    assert done.report.problem == f"HTTP {status}" and done.report.left == 2
+
+
+def test_a_network_error_is_retried_with_backoff_under_the_same_keys(
+    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+) -> None:
+    keys = queue(2)
+    failures = [requests.ConnectionError("refused"), requests.Timeout("slow")]
+
+    def flaky(_: str, __: list[dict[str, Any]]) -> FakeResponse:
+        if failures:
+            raise failures.pop(0)
+        return FakeResponse(200)
+
+    done = drain(flaky)
+    assert done.session.posts == [(HEAP, keys)] * 3
+    assert 0 < done.clock.slept <= 0.5 + 1.0  # two backoffs, jittered
+    assert (done.report.sent, done.waiting()) == (2, [])
+
+
+@pytest.mark.parametrize("failure", [404, 503])
+def test_one_failing_destination_does_not_hold_back_another(
+    queue: Callable[..., list[str]], drain: Callable[..., Drain], failure: int
+) -> None:
+    stuck = queue(3, RELAY)  # the oldest events, bound for a failing relay
+    fine = queue(2, HEAP)
+
+    def endpoints(url: str, _: list[dict[str, Any]]) -> FakeResponse:
+        return FakeResponse(failure if url == RELAY else 200)
+
+    done = drain(endpoints, deadline=30)
+    assert (HEAP, fine) in done.session.posts
+    assert sorted(done.delivered()) == sorted(fine)
+    assert done.waiting() == stuck
+    assert done.report.left == 3 and done.report.problem == f"HTTP {failure}"
+    if failure == 404:
+        assert [url for url, _ in done.session.posts].count(RELAY) == 1
+
+
+def test_the_deadline_bounds_a_run_against_an_endpoint_that_keeps_failing(
+    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+) -> None:
+    keys = queue(2)
+    done = drain(lambda _, __: FakeResponse(502), deadline=20)
+    assert done.clock.now <= 20.0
+    assert 2 <= len(done.session.posts) < 20  # backed off, exponentially
+    assert done.waiting() == keys
+    assert not done.report.finished and done.report.problem == "HTTP 502"
+
+
+def test_a_drain_out_of_time_posts_nothing(
+    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+) -> None:
+    keys = queue(1)
+    done = drain(ok, deadline=0)
+    assert done.session.posts == []
+    assert done.waiting() == keys
