@@ -95,7 +95,11 @@ class Outbox:
         return path
 
     def files(self) -> list[Path]:
-        """Queued event files, oldest first; temporary files are not events yet.
+        """Queued event files, oldest first; temporary files are not events yet."""
+        return [self.directory / name for name in sorted(self._names())]
+
+    def _names(self) -> list[str]:
+        """The names of the queued event files, in no particular order.
 
         A directory is no event and cannot be removed like a corrupt file: it is
         left alone rather than counted as waiting forever.
@@ -104,7 +108,7 @@ class Outbox:
             with os.scandir(self.directory) as listing:
                 # ``DirEntry.is_dir`` answers from the listing itself: no stat
                 # per file, which ``status`` would pay on a full outbox.
-                names = [
+                return [
                     entry.name
                     for entry in listing
                     if entry.name.endswith(".json")
@@ -113,10 +117,9 @@ class Outbox:
                 ]
         except FileNotFoundError:
             return []
-        return [self.directory / name for name in sorted(names)]
 
     def count(self) -> int:
-        return len(self.files())
+        return len(self._names())
 
     def take(self, limit: int) -> list[Entry]:
         """Up to ``limit`` entries for the sender, oldest first.
@@ -149,17 +152,35 @@ class Outbox:
         return self._drop_oldest(max_events, max_bytes)
 
     def _drop_oldest(self, max_events: int, max_bytes: int) -> int:
-        sized = [(path, _size_of(path)) for path in self.files()]
-        total = sum(size for _, size in sized)
+        names = self._names()
+        # Few files cannot hold too many bytes: no need to size them.
+        if len(names) <= max_events and len(names) * _MAX_EVENT_FILE <= max_bytes:
+            return 0
+        sizes = {name: self._size_of(name) for name in names}
+        total = sum(sizes.values())
+        if len(names) <= max_events and total <= max_bytes:
+            return 0
         dropped = 0
-        for path, size in sized:
-            if len(sized) - dropped <= max_events and total <= max_bytes:
+        for name in sorted(names):  # oldest first
+            if len(names) - dropped <= max_events and total <= max_bytes:
                 break
             with contextlib.suppress(FileNotFoundError):
-                path.unlink()
-            total -= size
+                (self.directory / name).unlink()
+            total -= sizes[name]
             dropped += 1
         return dropped
+
+    def _size_of(self, name: str) -> int:
+        """The file's size, from its name when ``put`` wrote it, else from ``stat``."""
+        stem, mark, digits = name.removesuffix(".json").rpartition(_SIZE_MARK)
+        if stem and mark and digits.isdigit():
+            return int(digits)
+        try:
+            return os.stat(self.directory / name).st_size
+        except FileNotFoundError:
+            return 0
+        except OSError:
+            return _MAX_EVENT_FILE  # unknown: assume the most a reader accepts
 
     def remove_stale_temporaries(self) -> None:
         """Remove what a writer that crashed mid-write left behind."""
@@ -198,19 +219,6 @@ class Outbox:
 
 # Between the key and the size in a file's name; the keys are hex, without it.
 _SIZE_MARK = "-s"
-
-
-def _size_of(path: Path) -> int:
-    """The file's size, from its name when ``put`` wrote it, else from ``stat``."""
-    _, mark, digits = path.stem.rpartition(_SIZE_MARK)
-    if mark and digits.isdigit():
-        return int(digits)
-    try:
-        return path.stat().st_size
-    except FileNotFoundError:
-        return 0
-    except OSError:
-        return _MAX_EVENT_FILE  # unknown: assume the most a reader accepts
 
 
 def _is_record(record: Any) -> bool:

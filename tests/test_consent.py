@@ -14,7 +14,8 @@ import pexpect
 import pytest
 
 from kedro_telemetry import consent
-from tests.support.delivery_tools import nothing_arrived, queued_keys, settle
+from tests.support.delivery_tools import queued_keys, settle
+from tests.support.hardening import assert_nothing_sent
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import kedro, python_process
 from tests.support.terminal import QUESTION, on_terminal
@@ -27,6 +28,10 @@ OPTED_OUT = (
 
 def user_wide_file(env: dict[str, str]) -> Path:
     return Path(env["XDG_CONFIG_HOME"]) / "kedro" / "telemetry.yml"
+
+
+def state_of(env: dict[str, str]) -> Path:
+    return Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
 
 
 def write_user_wide(env: dict[str, str], value: str) -> None:
@@ -76,7 +81,7 @@ def test_without_a_terminal_nobody_is_asked_and_nothing_is_written(
     assert result.returncode == 0
     assert QUESTION not in result.stderr + result.stdout
     assert not (project / ".telemetry").exists()
-    assert nothing_arrived(receiver, env)
+    assert_nothing_sent(receiver, state_of(env))
 
 
 @pytest.mark.parametrize("variable", ["CI", "GITHUB_ACTIONS", "TF_BUILD"])
@@ -87,7 +92,7 @@ def test_ci_never_prompts_even_on_a_terminal(
     session.expect(pexpect.EOF)
     assert QUESTION not in session.before
     assert not (project / ".telemetry").exists()
-    assert nothing_arrived(receiver, env)
+    assert_nothing_sent(receiver, state_of(env))
 
 
 def test_consented_ci_runs_are_marked_as_ci(
@@ -124,7 +129,7 @@ def test_an_opt_out_variable_wins_silently_over_a_yes(
     result = kedro("info", cwd=project, env={**env, variable: value})
     assert result.returncode == 0
     assert "Kedro-Telemetry" not in result.stderr
-    assert nothing_arrived(receiver, env)
+    assert_nothing_sent(receiver, state_of(env))
 
 
 @pytest.mark.parametrize("value", ["0", "false", "No", "OFF", "n", ""])
@@ -167,7 +172,7 @@ def test_the_project_file_comes_before_the_user_wide_setting(
     if sent:
         assert len(receiver.wait_for(1)) == 1
     else:
-        assert nothing_arrived(receiver, env)
+        assert_nothing_sent(receiver, state_of(env))
 
 
 def test_outside_a_project_only_the_user_wide_setting_counts(
@@ -176,7 +181,7 @@ def test_outside_a_project_only_the_user_wide_setting_counts(
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     assert kedro("info", cwd=outside, env=env).returncode == 0
-    assert nothing_arrived(receiver, env)
+    assert_nothing_sent(receiver, state_of(env))
 
     write_user_wide(env, "true")
     assert kedro("info", cwd=outside, env=env).returncode == 0
@@ -229,7 +234,7 @@ def test_a_withdrawal_counts_at_once_in_a_long_lived_process(
     settle(env)
     sent = sorted(event["event"] for event in receiver.accepted)
     assert sent == ["Kedro project run", "Notebook cell"]
-    assert queued_keys(Path(env["XDG_STATE_HOME"]) / "kedro-telemetry") == []
+    assert queued_keys(state_of(env)) == []
 
 
 def test_a_decision_follows_every_change_of_its_files(

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.delivery_tools import settle
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import PACKAGE, kedro, python_code
 
@@ -26,9 +27,9 @@ def configure(project: Path, *snippets: str) -> None:
     (project / ".telemetry").write_text("consent: true\n")
 
 
-def only_event(receiver: HeapReceiver) -> dict[str, object]:
+def only_event(receiver: HeapReceiver, env: dict[str, str]) -> dict[str, object]:
     events = receiver.wait_for(1)
-    receiver.wait_for(2, seconds=2)  # room for a duplicate to show up
+    settle(env)  # every sender has exited: a duplicate would be here by now
     assert len(receiver.accepted) == 1
     return events[0]
 
@@ -53,7 +54,7 @@ def test_one_event_per_command_however_the_hooks_are_registered(
     configure(project, *snippets)
     result = kedro("run", cwd=project, env=env)
     assert result.returncode == 0, result.stderr
-    event = only_event(receiver)
+    event = only_event(receiver, env)
     assert event["event"] == "CLI command"
     properties = event["properties"]
     assert isinstance(properties, dict)
@@ -83,7 +84,7 @@ def test_a_session_run_without_the_cli_sends_one_project_run_event(
     configure(project, *snippets)
     result = python_code(SESSION_RUN, cwd=project, env=env)
     assert result.returncode == 0, result.stderr
-    event = only_event(receiver)
+    event = only_event(receiver, env)
     assert event["event"] == "Kedro project run"
     properties = event["properties"]
     assert isinstance(properties, dict)

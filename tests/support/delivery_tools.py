@@ -42,7 +42,6 @@ __all__ = [
     "flush",
     "keys_answered_ok",
     "max_overlap",
-    "nothing_arrived",
     "queued_keys",
     "refusing_port",
     "run_in_parallel",
@@ -193,12 +192,6 @@ def settle(env: dict[str, str]) -> Senders:
     senders = Senders(env)
     senders.wait_until_gone()
     return senders
-
-
-def nothing_arrived(receiver: HeapReceiver, env: dict[str, str]) -> bool:
-    """No request reached ``receiver`` and no event waits, now that all is settled."""
-    senders = settle(env)
-    return receiver.requests == [] and queued_records(senders.state_dir) == []
 
 
 def queue_without_sending(
