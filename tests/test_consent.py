@@ -13,7 +13,7 @@ from typing import IO
 import pexpect
 import pytest
 
-from kedro_telemetry import consent
+from kedro_telemetry import consent, environment
 from tests.support.delivery_tools import queued_keys, settle
 from tests.support.hardening import assert_nothing_sent
 from tests.support.heap_receiver import HeapReceiver
@@ -116,31 +116,45 @@ def test_no_prompt_outside_a_project_nor_for_the_plugins_own_commands(
     assert not (project / ".telemetry").exists()
 
 
+OPT_OUT_VALUES = ["1", "true", "YES", "anything", " on "]
+KEEP_ON_VALUES = ["0", "false", "No", "OFF", "n", "", "  "]
+
+
 @pytest.mark.parametrize("variable", ["DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"])
-@pytest.mark.parametrize("value", ["1", "true", "YES", "anything"])
 def test_an_opt_out_variable_wins_silently_over_a_yes(
-    project: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    variable: str,
-    value: str,
+    project: Path, env: dict[str, str], receiver: HeapReceiver, variable: str
 ) -> None:
     (project / ".telemetry").write_text("consent: true\n")
-    result = kedro("info", cwd=project, env={**env, variable: value})
+    result = kedro("info", cwd=project, env={**env, variable: "anything"})
     assert result.returncode == 0
     assert "Kedro-Telemetry" not in result.stderr
     assert_nothing_sent(receiver, state_of(env))
 
 
-@pytest.mark.parametrize("value", ["0", "false", "No", "OFF", "n", ""])
-def test_falsy_opt_out_values_leave_telemetry_on(
-    project: Path, env: dict[str, str], receiver: HeapReceiver, value: str
+def test_a_falsy_opt_out_value_leaves_telemetry_on(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
     (project / ".telemetry").write_text("consent: true\n")
     assert (
-        kedro("info", cwd=project, env={**env, "DO_NOT_TRACK": value}).returncode == 0
+        kedro("info", cwd=project, env={**env, "DO_NOT_TRACK": "false"}).returncode == 0
     )
     assert len(receiver.wait_for(1)) == 1
+
+
+@pytest.mark.parametrize("variable", ["DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"])
+@pytest.mark.parametrize(
+    ("value", "opts_out"),
+    [(value, True) for value in OPT_OUT_VALUES]
+    + [(value, False) for value in KEEP_ON_VALUES],
+)
+def test_which_values_of_an_opt_out_variable_switch_telemetry_off(
+    monkeypatch: pytest.MonkeyPatch, variable: str, value: str, opts_out: bool
+) -> None:
+    """The reading of the values, in-process; the commands above show its effect."""
+    for name in ("DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv(variable, value)
+    assert environment.disabling_variable() == (variable if opts_out else None)
 
 
 @pytest.mark.parametrize(

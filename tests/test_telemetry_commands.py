@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry.outbox import Outbox
+from tests.support.delivery_tools import settle
 from tests.support.hardening import assert_nothing_sent, normalised
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import kedro
@@ -70,6 +71,7 @@ def test_status_counts_the_outbox_and_the_last_delivery(
     assert "Last delivery: never" in status(project, env)
     assert kedro("info", cwd=project, env=env).returncode == 0
     receiver.wait_for(1)
+    settle(env)  # the sender removes the event and logs it after the answer
     report = status(project, env)
     assert "Waiting in the outbox: 0" in report
     assert "Last delivery: 20" in report  # an ISO timestamp
