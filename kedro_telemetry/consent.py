@@ -149,7 +149,11 @@ def decide(project_path: Path | None, *, may_prompt: bool = False) -> Decision:
     decision = _decisions.get(key)
     if decision is None:
         decision = _decide_from_files_or_prompt(project_path, may_prompt)
-        _decisions[key] = decision
+        # An answer at the prompt is not the files' decision: once saved, the
+        # file decides from then on; if it could not be saved, it counts for
+        # this command only, and the same missing file must not recall it.
+        if decision.source != "prompt":
+            _decisions[key] = decision
     return decision
 
 
