@@ -288,24 +288,26 @@ def test_a_piped_command_ends_while_its_sender_still_waits(
 # Commands side by side --------------------------------------------------------
 
 
-def test_twenty_commands_side_by_side_deliver_twenty_distinct_events(
+def test_ten_commands_side_by_side_deliver_ten_distinct_events(
     consented: Path,
     env: dict[str, str],
     receiver: HeapReceiver,
     senders: Senders,
     state_dir: Path,
 ) -> None:
-    runs = run_in_parallel(20, 5, consented, env, "info")
-    assert [run.result.returncode for run in runs] == [0] * 20
+    # The flapping-endpoint test in test_endpoint_faults runs thirty; ten are
+    # enough here to have commands and senders overlap.
+    runs = run_in_parallel(10, 5, consented, env, "info")
+    assert [run.result.returncode for run in runs] == [0] * 10
     assert max_overlap(runs) >= 2, "the commands did not run side by side"
 
-    receiver.wait_for(20, seconds=120)
+    receiver.wait_for(10, seconds=120)
     wait_until_outbox_empty(state_dir)
     senders.wait_until_gone()
     keys = accepted_keys(receiver)
-    assert len(keys) == 20
+    assert len(keys) == 10
     assert_delivered_exactly(receiver, keys)
-    assert len(receiver.posted_keys) == 20  # every answer was 200: nothing re-posted
+    assert len(receiver.posted_keys) == 10  # every answer was 200: nothing re-posted
     commands = {event["properties"]["command"] for event in receiver.accepted}
     assert commands == {"kedro info"}
     assert os.listdir(state_dir / "outbox") == []

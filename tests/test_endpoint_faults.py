@@ -5,7 +5,7 @@ self-signed certificate, a real unresolvable name) against real ``kedro``
 processes: refused connections, connections reset before or during the answer,
 a 200 with a body that is not JSON, a redirect to another host, an answer slower
 than the read timeout, a TLS certificate that does not verify, a host name that
-does not resolve, and an endpoint flapping under fifty commands at once.
+does not resolve, and an endpoint flapping under thirty commands at once.
 
 An event that the endpoint did not take stays in the outbox under the same
 idempotency key and is delivered once the fault is gone; an event it took is
@@ -315,8 +315,11 @@ def test_an_answer_slower_than_the_read_timeout_is_retried_later_under_the_same_
 # Many commands against a flapping endpoint ------------------------------------
 
 
+COMMANDS = 30
+
+
 @pytest.mark.slow
-def test_fifty_commands_against_a_flapping_endpoint_deliver_fifty_events_once(
+def test_thirty_commands_against_a_flapping_endpoint_deliver_thirty_events_once(
     consented: Path,
     env: dict[str, str],
     timed_receiver: TimedReceiver,
@@ -326,16 +329,19 @@ def test_fifty_commands_against_a_flapping_endpoint_deliver_fifty_events_once(
     flapping = [Answer(500), Answer(), Answer(behaviour="reset"), Answer()]
     script = itertools.islice(itertools.cycle(flapping), 200)
     timed_receiver.answer(*script, then=Answer())
-    runs = run_in_parallel(50, 6, consented, env, "info")
-    assert [run.result.returncode for run in runs] == [0] * 50
+    # Thirty commands, six at a time: every answer of the cycle meets several
+    # senders racing for the outbox, at three fifths of the cost of fifty.
+    runs = run_in_parallel(COMMANDS, 6, consented, env, "info")
+    assert [run.result.returncode for run in runs] == [0] * COMMANDS
 
     for _ in range(10):
         if flush(consented, env, timeout=30).left == 0:
             break
     senders.wait_until_gone()
     assert queued_keys(state_dir) == []
-    accepted = timed_receiver.wait_for(50)
-    assert len({event["idempotency_key"] for event in accepted}) == len(accepted) == 50
+    accepted = timed_receiver.wait_for(COMMANDS)
+    assert len({event["idempotency_key"] for event in accepted}) == len(accepted)
+    assert len(accepted) == COMMANDS
     assert {event["properties"]["command"] for event in accepted} == {"kedro info"}
     assert timed_receiver.accepted == accepted  # settled above: nothing more comes
     assert_nothing_stored_twice(timed_receiver)
