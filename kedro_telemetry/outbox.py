@@ -66,6 +66,10 @@ class Outbox:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
+        # Files this reader could not read for a passing reason: kept on disk
+        # for the next process, but not counted again by this one, so that a
+        # sender never loops on a file it cannot read.
+        self._unreadable: set[str] = set()
 
     @classmethod
     def default(cls) -> Outbox:
@@ -119,7 +123,8 @@ class Outbox:
             return []
 
     def count(self) -> int:
-        return len(self._names())
+        """Queued files, less those this reader already failed to read."""
+        return sum(1 for name in self._names() if name not in self._unreadable)
 
     def take(self, limit: int) -> list[Entry]:
         """Up to ``limit`` entries for the sender, oldest first.
@@ -207,13 +212,21 @@ class Outbox:
             record = json.loads(read_small_file(path, _MAX_EVENT_FILE))
         except (FileTooLargeError, NotARegularFileError, ValueError, RecursionError):
             record = None  # ValueError covers bad JSON and bad UTF-8
-        except OSError:  # FileNotFoundError: sent and removed meanwhile
+        except FileNotFoundError:  # sent and removed by someone else meanwhile
             return None
+        except OSError:
+            self._unreadable.add(path.name)
+            return None
+        self._unreadable.discard(path.name)
         if _is_record(record):
             return dict(record)
         if discard_corrupt:
-            with contextlib.suppress(OSError):
+            try:
                 path.unlink()
+            except FileNotFoundError:
+                pass
+            except OSError:  # cannot be removed: not to be counted again either
+                self._unreadable.add(path.name)
         return None
 
 

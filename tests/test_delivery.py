@@ -445,10 +445,13 @@ def test_a_passing_read_error_never_costs_an_event(
         taken = outbox.take(100)
     assert [entry.event["idempotency_key"] for entry in taken] == [second]
     assert failing.exists()
+    # This reader counts it no more (a sender must not loop on it); others do.
+    assert (outbox.count(), Outbox(outbox.directory).count()) == (1, 2)
     assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == [
         first,
         second,
     ]
+    assert outbox.count() == 2  # read at last: counted again
 
 
 def test_a_flush_trims_an_outbox_over_the_event_cap_before_sending(
