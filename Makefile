@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench clean
+.PHONY: install test lint demo bench bench-hooks clean
 
 $(STAMP): setup.cfg setup.py requirements/base.txt requirements/test.txt requirements/lint.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,10 @@ demo: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
+
+# Only the time inside the hooks (no root, no namespace): a few seconds.
+bench-hooks: $(STAMP)
+	$(BIN)/python benchmarks/hooktime.py
 
 clean:
 	rm -rf $(VENV) .bench .demo build *.egg-info
