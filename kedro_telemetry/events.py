@@ -129,7 +129,10 @@ def starter_tools(raw: object) -> str | None:
     names = _tool_list(raw)
     if not names:
         return None
-    labels = [name if name in STARTER_TOOLS else _CUSTOM for name in names]
+    labels = [
+        name if isinstance(name, str) and name in STARTER_TOOLS else _CUSTOM
+        for name in names
+    ]
     return ", ".join(dict.fromkeys(labels))
 
 

@@ -124,6 +124,8 @@ def test_dataset_classes_outside_public_packages_count_as_custom() -> None:
         (["PySpark", "Kedro Viz"], "PySpark, Kedro Viz"),  # a TOML list
         ("['Linting', 'my secret tool', 'another']", "Linting, custom"),
         ("['Linting', 3]", "Linting, custom"),
+        ("[['Linting'], {'a': 1}]", "custom"),  # unhashable entries
+        ([{"name": "Linting"}], "custom"),
         ("Linting, Testing", None),  # not Kedro's shape: nothing, not the text
         ("my secret text", None),
         ("[" * 400 + "]" * 400, None),
