@@ -8,6 +8,7 @@ runs real processes against the real receiver and counts what arrives.
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -224,7 +225,7 @@ from kedro.pipeline import Pipeline, node
 
 
 def spawn(start: int) -> int:
-    subprocess.run([sys.executable, "two_sessions.py"], check=True, timeout=120)
+    subprocess.run([sys.executable, "child.py"], check=True, timeout=120)
     return start
 
 
@@ -240,15 +241,39 @@ def test_a_child_process_of_a_reported_command_does_not_report_it_again(
 
     The child's first session is the command's; its second one is its own.
     """
-    spawner = consented / "src" / PACKAGE / "pipelines" / "spawner"
-    spawner.mkdir()
-    (spawner / "__init__.py").write_text(SPAWNER)
-    (consented / "two_sessions.py").write_text(CHILD_SESSIONS)
-
-    result = kedro("run", "-p", "spawner", cwd=consented, env=env)
+    result = run_spawning(consented, env, CHILD_SESSIONS)
     assert result.returncode == 0, result.stderr
     events = all_events(receiver, 2)
     assert sorted(str(event["event"]) for event in events) == [
         "CLI command",
         "Kedro project run",
     ]
+
+
+def run_spawning(
+    project: Path, env: dict[str, str], child: str
+) -> subprocess.CompletedProcess[str]:
+    """``kedro run`` of a pipeline whose node runs ``child`` in a new process."""
+    spawner = project / "src" / PACKAGE / "pipelines" / "spawner"
+    spawner.mkdir()
+    (spawner / "__init__.py").write_text(SPAWNER)
+    (project / "child.py").write_text(child)
+    return kedro("run", "-p", "spawner", cwd=project, env=env)
+
+
+@pytest.mark.parametrize("consent", ["true", "false"])
+def test_only_a_reported_command_marks_the_processes_it_starts(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver, consent: str
+) -> None:
+    (consented / ".telemetry").write_text(f"consent: {consent}\n")
+    child = "import os\nprint('marker:', os.environ.get('KEDRO_TELEMETRY_REPORTED'))\n"
+    result = run_spawning(consented, env, child)
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stdout.splitlines() if "marker:" in line]
+    marker = line.split("marker:")[1].strip()
+    if consent == "true":
+        assert marker.isdigit()  # the kedro process's id, inherited
+        assert len(all_events(receiver, 1)) == 1
+    else:
+        assert marker == "None"  # nothing changes without consent
+        assert receiver.wait_for(1, seconds=2) == []
