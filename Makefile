@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench dist-check clean
+.PHONY: install test lint demo bench bench-hooks dist-check clean
 
 $(STAMP): setup.cfg setup.py requirements/base.txt requirements/test.txt requirements/lint.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,10 @@ bench: $(STAMP)
 dist-check: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements/dist.txt
 	$(BIN)/python scripts/dist_check.py
+
+# Only the time inside the hooks (no root, no namespace): a few seconds.
+bench-hooks: $(STAMP)
+	$(BIN)/python benchmarks/hooktime.py
 
 clean:
 	rm -rf $(VENV) .bench .demo build dist *.egg-info

@@ -8,6 +8,8 @@ but importing it, which ``importcost`` measures), with far less noise.
 Run as a script by a venv's interpreter, this file is the probe: it wraps the
 hook methods of ``KedroTelemetryHook`` in the given module, runs Kedro's CLI,
 and writes the seconds spent per hook to a JSON file when the process exits.
+``HOOKPROBE_PARTS`` (``module:function,...``) also times functions called from
+inside the hooks, such as the sender's start, reported apart from the hooks.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import atexit
 import functools
 import importlib
 import json
+import os
 import statistics
 import sys
 import time
@@ -23,7 +26,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["measure_hooks"]
+__all__ = ["PARTS_VARIABLE", "measure_hooks", "probe_runs"]
+
+PARTS_VARIABLE = "HOOKPROBE_PARTS"
 
 _HOOKS = (
     "before_command_run",
@@ -41,13 +46,23 @@ def measure_hooks(
     ``run_probe`` runs this file with the given arguments in the right venv,
     project and environment, and settles whatever the command left behind.
     """
-    totals: list[float] = []
+    totals = [
+        float(sum(spent["hooks"].values())) * 1000
+        for spent in probe_runs(run_probe, module, runs, out_file)
+    ]
+    return statistics.median(totals)
+
+
+def probe_runs(
+    run_probe: Callable[[list[str]], None], module: str, runs: int, out_file: Path
+) -> list[dict[str, dict[str, float]]]:
+    """The seconds of each run, per hook (``hooks``) and per timed part (``parts``)."""
+    results = []
     for _ in range(runs):
         out_file.unlink(missing_ok=True)
         run_probe([str(Path(__file__).resolve()), module, str(out_file)])
-        spent = json.loads(out_file.read_text())
-        totals.append(float(sum(spent.values())) * 1000)
-    return statistics.median(totals)
+        results.append(json.loads(out_file.read_text()))
+    return results
 
 
 def _timed(name: str, method: Any, spent: dict[str, float]) -> Any:
@@ -62,13 +77,28 @@ def _timed(name: str, method: Any, spent: dict[str, float]) -> Any:
     return wrapper
 
 
+def _time_parts(spec: str, parts: dict[str, float]) -> None:
+    """Wrap each ``module:function`` (or ``module:Class.method``) of ``spec``."""
+    for target in filter(None, spec.split(",")):
+        module_name, _, path = target.partition(":")
+        owner: Any = importlib.import_module(module_name)
+        *outer, name = path.split(".")
+        for attribute in outer:
+            owner = getattr(owner, attribute)
+        setattr(owner, name, _timed(target, getattr(owner, name), parts))
+
+
 def _probe(module_name: str, out_file: str, kedro_args: list[str]) -> int:
     hook_class = importlib.import_module(module_name).KedroTelemetryHook
     spent: dict[str, float] = {}
+    parts: dict[str, float] = {}
     for name in _HOOKS:
         if hasattr(hook_class, name):
             setattr(hook_class, name, _timed(name, getattr(hook_class, name), spent))
-    atexit.register(lambda: Path(out_file).write_text(json.dumps(spent)))
+    _time_parts(os.environ.get(PARTS_VARIABLE, ""), parts)
+    atexit.register(
+        lambda: Path(out_file).write_text(json.dumps({"hooks": spent, "parts": parts}))
+    )
     from kedro.framework.cli import main
 
     sys.argv = ["kedro", *kedro_args]

@@ -16,17 +16,24 @@ __all__ = [
     "DEFAULT_ENDPOINT",
     "ENDPOINT_VARIABLE",
     "OPT_OUT_VARIABLES",
+    "REPORTED_VARIABLE",
     "app_id",
     "debug_enabled",
     "disabling_variable",
     "endpoint",
     "is_ci",
+    "mark_reported",
+    "take_reported_marker",
+    "unmark_reported",
 ]
 
 OPT_OUT_VARIABLES = ("DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY")
 ENDPOINT_VARIABLE = "KEDRO_TELEMETRY_ENDPOINT"
 APP_ID_VARIABLE = "KEDRO_TELEMETRY_APP_ID"
 DEBUG_VARIABLE = "KEDRO_TELEMETRY_DEBUG"
+# Set by a reported ``kedro`` command for the processes it starts; holds the
+# command's process id only (a number the kernel reuses, nothing about the user).
+REPORTED_VARIABLE = "KEDRO_TELEMETRY_REPORTED"
 
 DEFAULT_ENDPOINT = "https://heapanalytics.com/api/track"
 DEFAULT_APP_ID = "2388822444"  # the Kedro project's production Heap app
@@ -83,3 +90,28 @@ def app_id() -> str:
 def is_ci() -> bool:
     """Whether a known CI service runs this process."""
     return any(_is_truthy(os.environ.get(name)) for name in CI_VARIABLES)
+
+
+def mark_reported(pid: int) -> None:
+    """Tell the child processes of this command that it is already reported.
+
+    ``kedro ipython``, ``kedro jupyter`` and ``kedro viz run --include-hooks``
+    start processes that load the project again; they inherit this variable.
+    """
+    os.environ[REPORTED_VARIABLE] = str(pid)
+
+
+def unmark_reported(pid: int) -> None:
+    """Leave the environment as the command found it, once its children ran."""
+    if os.environ.get(REPORTED_VARIABLE) == str(pid):
+        del os.environ[REPORTED_VARIABLE]
+
+
+def take_reported_marker() -> bool:
+    """Whether a reported parent command covers this process's first session.
+
+    The marker is removed on reading: only the first session is the parent's;
+    later ones (``%reload_kedro``, a new ``KedroSession``) and the processes
+    started from here afterwards are the user's own, and report.
+    """
+    return os.environ.pop(REPORTED_VARIABLE, None) is not None

@@ -10,6 +10,7 @@ A: The maintainers need to count distinct hosts, users and projects, not to know
 
 from __future__ import annotations
 
+import ast
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -20,15 +21,19 @@ __all__ = [
     "CLI_COMMAND",
     "MAX_TEXT",
     "PROJECT_RUN",
+    "STARTER_TOOLS",
     "Properties",
     "base_properties",
     "build_event",
     "clean_properties",
     "command_properties",
     "dataset_type_label",
+    "example_pipeline_flag",
     "project_properties",
     "sha256_hex",
+    "starter_tools",
     "statistics_properties",
+    "validator_label",
 ]
 
 CLI_COMMAND = "CLI command"
@@ -43,6 +48,38 @@ _PUBLIC_DATASET_PACKAGES = (
     "kedro.io.",
     "kedro_datasets.",
     "kedro_datasets_experimental.",
+)
+
+# The tools ``kedro new`` offers, as Kedro writes them into ``[tool.kedro]``
+# (``NUMBER_TO_TOOLS_NAME`` in ``kedro.framework.cli.starters``; ``Kedro Viz``
+# only in early 0.19 releases). ``None`` is what Kedro writes for no tools.
+STARTER_TOOLS = frozenset(
+    {
+        "Linting",
+        "Testing",
+        "Custom Logging",
+        "Documentation",
+        "Data Structure",
+        "PySpark",
+        "Kedro Viz",
+        "None",
+    }
+)
+_CUSTOM = "custom"
+# Kedro's own value is far shorter; anything longer is not Kedro's and is not parsed.
+_TOOLS_TEXT_LIMIT = 512
+
+# Validators from these top-level packages are public libraries; any other
+# package is the user's own code, counted as ``custom``.
+_PUBLIC_VALIDATOR_PACKAGES = frozenset(
+    {
+        "pandera",
+        "pydantic",
+        "great_expectations",
+        "kedro",
+        "kedro_datasets",
+        "kedro_datasets_experimental",
+    }
 )
 
 Properties = dict[str, "str | int | float"]
@@ -81,14 +118,58 @@ def command_properties(masked_args: Sequence[str]) -> Properties:
     }
 
 
+def starter_tools(raw: object) -> str | None:
+    """Kedro's tool names from a ``[tool.kedro] tools`` value, comma-separated.
+
+    Kedro writes the ``str()`` of a Python list (``"['Linting', 'Testing']"``);
+    a TOML list is taken too. Each name outside Kedro's fixed list becomes
+    ``custom``, so nothing a person typed there is ever sent; a value that is
+    neither shape sends nothing at all.
+    """
+    names = _tool_list(raw)
+    if not names:
+        return None
+    labels = [
+        name if isinstance(name, str) and name in STARTER_TOOLS else _CUSTOM
+        for name in names
+    ]
+    return ", ".join(dict.fromkeys(labels))
+
+
+def _tool_list(raw: object) -> list[object] | None:
+    if isinstance(raw, str):
+        if len(raw) > _TOOLS_TEXT_LIMIT or not raw.lstrip().startswith("["):
+            return None
+        try:
+            # Literals only: this never runs code, whatever the file holds.
+            raw = ast.literal_eval(raw)
+        except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
+            return None
+    return list(raw) if isinstance(raw, list | tuple) else None
+
+
+def example_pipeline_flag(raw: object) -> str | None:
+    """``"true"`` / ``"false"`` from Kedro's ``"True"`` / ``"False"`` (or a TOML
+    boolean); any other value sends nothing."""
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, str) and raw.strip().lower() in ("true", "false"):
+        return raw.strip().lower()
+    return None
+
+
 def project_properties(
     *,
     package_name: str | None,
     project_name: str | None,
-    tools: Sequence[str] | str | None = None,
+    tools: str | None = None,
     example_pipeline: str | None = None,
 ) -> Properties:
-    """Which project this is, as hashes, and which starter options it was made with."""
+    """Which project this is, as hashes, and which starter options it was made with.
+
+    ``tools`` and ``example_pipeline`` come from :func:`starter_tools` and
+    :func:`example_pipeline_flag`: fixed names only, never the text as written.
+    """
     properties: Properties = {}
     if package_name:
         # A hash of the Python package name: tells projects apart, names none.
@@ -98,11 +179,9 @@ def project_properties(
         properties["project_name"] = sha256_hex(project_name)
     if tools:
         # Names of Kedro's own starter tools (lint, test, ...), from a fixed list.
-        properties["tools"] = (
-            tools if isinstance(tools, str) else ", ".join(map(str, tools))
-        )
+        properties["tools"] = tools
     if example_pipeline:
-        properties["example_pipeline"] = str(example_pipeline)
+        properties["example_pipeline"] = example_pipeline
     return properties
 
 
@@ -113,21 +192,42 @@ def dataset_type_label(type_path: str | None) -> str:
     return "custom"
 
 
+def validator_label(class_path: str | None) -> str:
+    """The top-level package of a public validator library, or ``custom``."""
+    package = (class_path or "").split(".", 1)[0]
+    return package if package in _PUBLIC_VALIDATOR_PACKAGES else _CUSTOM
+
+
 def statistics_properties(
     *,
     dataset_types: Iterable[str | None],
     number_of_nodes: int | None,
     number_of_pipelines: int | None,
+    pipeline_filter: bool | None = None,
+    validator_classes: Iterable[str | None] | None = None,
 ) -> Properties:
-    """Project size counts, and how many datasets of each public class it uses."""
+    """Project size counts, and how many datasets of each public class it uses.
+
+    ``pipeline_filter`` says whether Kedro loaded only the pipelines a command
+    asked for; the caller then passes no node or pipeline count, since the
+    loaded part is not the project. ``validator_classes`` is ``None`` where
+    Kedro has no dataset validators, and then nothing about them is sent.
+    """
     labels = [dataset_type_label(type_path) for type_path in dataset_types]
     properties: Properties = {"number_of_datasets": len(labels)}
     if number_of_nodes is not None:
         properties["number_of_nodes"] = number_of_nodes
     if number_of_pipelines is not None:
         properties["number_of_pipelines"] = number_of_pipelines
+    if pipeline_filter is not None:
+        properties["pipeline_filter"] = "true" if pipeline_filter else "false"
     for label, count in sorted(Counter(labels).items()):
         properties[f"dataset_type_count.{label}"] = count
+    if validator_classes is not None:
+        validators = [validator_label(path) for path in validator_classes]
+        properties["number_of_validated_datasets"] = len(validators)
+        for label, count in sorted(Counter(validators).items()):
+            properties[f"validator_type_count.{label}"] = count
     return properties
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import getpass
 import socket
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -70,15 +70,16 @@ def project_from_metadata(metadata: Any) -> events.Properties:
     """Project properties from Kedro's ``ProjectMetadata``.
 
     ``[tool.kedro]`` may hold any TOML type where text is expected (Kedro itself
-    runs a project whose ``project_name = 42``), so every value is made text here.
+    runs a project whose ``project_name = 42``), so the names are made text
+    here; ``tools`` and ``example_pipeline`` only ever yield fixed values.
     """
-    tools = getattr(metadata, "tools", None)
-    tool_names = [str(tool) for tool in tools] if isinstance(tools, list) else None
     return events.project_properties(
         package_name=_text(getattr(metadata, "package_name", None)),
         project_name=_text(getattr(metadata, "project_name", None)),
-        tools=tool_names if tool_names is not None else _text(tools),
-        example_pipeline=_text(getattr(metadata, "example_pipeline", None)),
+        tools=events.starter_tools(getattr(metadata, "tools", None)),
+        example_pipeline=events.example_pipeline_flag(
+            getattr(metadata, "example_pipeline", None)
+        ),
     )
 
 
@@ -97,11 +98,20 @@ def project_from_path(project_path: Path) -> events.Properties:
 
 
 def statistics(catalog: Any) -> events.Properties:
-    """Counts of datasets (by public class), nodes and pipelines."""
+    """Counts of datasets (by public class), validators, nodes and pipelines.
+
+    The catalog is built from the whole configuration whatever pipelines a
+    command names, so its counts always describe the project. The pipelines
+    do not when Kedro loaded only the requested ones: then their counts are
+    left out, and reading the registry here would only load what Kedro skipped.
+    """
+    filtered = _pipeline_filter_in_force()
     return events.statistics_properties(
         dataset_types=_dataset_types(catalog),
-        number_of_nodes=_default_pipeline_size(),
-        number_of_pipelines=_pipeline_count(),
+        number_of_nodes=None if filtered else _default_pipeline_size(),
+        number_of_pipelines=None if filtered else _pipeline_count(),
+        pipeline_filter=filtered,
+        validator_classes=_validator_classes(catalog),
     )
 
 
@@ -113,6 +123,38 @@ def _dataset_types(catalog: Any) -> Iterable[str | None]:
         if name != "parameters" and not name.startswith("params:")
     ]
     return [catalog.get_type(name) for name in names]
+
+
+def _validator_classes(catalog: Any) -> list[str | None] | None:
+    """The class path of each dataset's validator; ``None`` before Kedro 1.6.
+
+    ``validator_specs`` lists the datasets that declare a ``validator:`` in the
+    catalog, whether or not ``DATASET_VALIDATION`` switches them on.
+    """
+    specs = getattr(catalog, "validator_specs", None)
+    if not isinstance(specs, Mapping):
+        return None
+    paths = (getattr(spec, "class_path", None) for spec in specs.values())
+    return [path if isinstance(path, str) else None for path in paths]
+
+
+def _pipeline_filter_in_force() -> bool:
+    """Whether Kedro loaded only some pipelines (``--pipeline``, ``-p``).
+
+    Kedro 1.5+ records the requested names before loading the registry, and
+    ``find_pipelines()`` then imports only those, unless ``__default__`` is
+    among them. A registry that ignores the filter is taken as filtered too:
+    nothing tells it apart, and a missing count is better than a wrong one.
+    """
+    from kedro.framework.project import pipelines
+
+    requested = getattr(pipelines, "_requested_pipelines", None)
+    if requested is None:
+        return False
+    try:
+        return "__default__" not in requested
+    except TypeError:
+        return True
 
 
 def _default_pipeline_size() -> int | None:

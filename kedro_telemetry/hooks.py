@@ -81,7 +81,7 @@ class KedroTelemetryHook:
     def after_context_created(self, context: Any) -> None:
         with _boundary("after_context_created"):
             if active := _active_recorder():
-                active.add_context(context.project_path)
+                active.add_context(context)
 
     @hook_impl
     def after_catalog_created(self, catalog: Any) -> None:

@@ -2,9 +2,14 @@
 
 A ``kedro`` command reaches the plugin in two stages: the CLI hook sees the
 command line, the project hooks see the project and its catalog. The recorder
-merges both into one event, sent when the command ends. A session run without
+merges both into one event, sent when the command ends. A session used without
 the CLI (``python -m my_package``, a notebook) becomes one ``Kedro project run``
-event, sent once its catalog is built.
+event, sent once its first catalog is built; the session's later contexts
+(``session.run()`` after ``%load_ext kedro.ipython``) add nothing.
+
+A reported ``kedro`` command leaves a marker in its environment, so that the
+first session of a child process it starts (``kedro ipython``, ``kedro
+jupyter``, ``kedro viz run --include-hooks``) is not reported a second time.
 
 Consent comes first on every path: until ``consent.decide`` says yes, nothing
 is read from the project, the catalog or the machine, and the modules that
@@ -14,13 +19,13 @@ as cheap as one without the plugin).
 
 from __future__ import annotations
 
+import os
 import uuid
-from dataclasses import dataclass, field
+import weakref
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any
 
-from kedro_telemetry import consent
+from kedro_telemetry import consent, environment
 
 __all__ = ["OPTED_OUT_MESSAGE", "PendingEvent", "Recorder", "recorder"]
 
@@ -34,16 +39,22 @@ OPTED_OUT_MESSAGE = (
 _OWN_COMMAND = "telemetry"
 
 
-@dataclass
 class PendingEvent:
-    """An event being assembled; it only exists once consent is known to be yes."""
+    """An event being assembled; it only exists once consent is known to be yes.
 
-    name: str
-    properties: dict[str, Any]
-    started_at: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
-    # Random, never derived from anything about the user; Heap stores an event
-    # once per key, so retries can never count twice.
-    idempotency_key: str = field(default_factory=lambda: uuid.uuid4().hex)
+    A plain class rather than a dataclass: building a dataclass costs a
+    fraction of a millisecond at import, inside the first hook of every command.
+    """
+
+    __slots__ = ("idempotency_key", "name", "properties", "started_at")
+
+    def __init__(self, name: str, properties: dict[str, Any]) -> None:
+        self.name = name
+        self.properties = properties
+        self.started_at = datetime.now(timezone.utc)
+        # Random, never derived from anything about the user; Heap stores an
+        # event once per key, so retries can never count twice.
+        self.idempotency_key = uuid.uuid4().hex
 
     def finish(self) -> dict[str, Any]:
         from kedro_telemetry import events, facts
@@ -63,7 +74,13 @@ class Recorder:
     def __init__(self) -> None:
         self._command_line_seen = False
         self._command: PendingEvent | None = None
-        self._session_run: PendingEvent | None = None
+        # Per session (see ``_session_of``): the event waiting for its catalog,
+        # and the sessions already reported, covered or refused.
+        self._pending: weakref.WeakKeyDictionary[Any, PendingEvent] = (
+            weakref.WeakKeyDictionary()
+        )
+        self._settled: weakref.WeakSet[Any] = weakref.WeakSet()
+        self._current: weakref.ref[Any] | None = None
 
     # CLI stage -------------------------------------------------------------
 
@@ -90,36 +107,63 @@ class Recorder:
         if project_metadata is not None:
             properties.update(facts.project_from_metadata(project_metadata))
         self._command = PendingEvent(events.CLI_COMMAND, properties)
+        environment.mark_reported(os.getpid())
 
     def finish_command(self) -> None:
         pending, self._command = self._command, None
         if pending is not None:
+            environment.unmark_reported(os.getpid())
             _deliver(pending)
 
     # Project stage ---------------------------------------------------------
 
-    def add_context(self, project_path: Path) -> None:
+    def add_context(self, context: Any) -> None:
+        """A context was created: a new session starts an event, an old one not."""
         if self._command_line_seen:
             return  # the CLI stage already decided and holds the project data
-        self._session_run = None
-        if not consent.decide(project_path).collects:
+        session = _session_of(context)
+        self._current = weakref.ref(session)
+        if session in self._settled or session in self._pending:
+            return  # a later context of a session already counted
+        if environment.take_reported_marker():
+            self._settled.add(session)  # the parent ``kedro`` command reported it
+            return
+        if not consent.decide(context.project_path).collects:
+            self._settled.add(session)
             return
         from kedro_telemetry import events, facts
 
         properties = facts.base_properties()
-        properties.update(facts.project_from_path(project_path))
-        self._session_run = PendingEvent(events.PROJECT_RUN, properties)
+        properties.update(facts.project_from_path(context.project_path))
+        self._pending[session] = PendingEvent(events.PROJECT_RUN, properties)
 
     def add_catalog(self, catalog: Any) -> None:
-        target = self._command if self._command_line_seen else self._session_run
-        if target is None:
+        if self._command_line_seen:
+            if self._command is not None:
+                from kedro_telemetry import facts
+
+                self._command.properties.update(facts.statistics(catalog))
             return
+        session = self._current() if self._current is not None else None
+        pending = self._pending.pop(session, None) if session is not None else None
+        if pending is None:
+            return
+        self._settled.add(session)
         from kedro_telemetry import facts
 
-        target.properties.update(facts.statistics(catalog))
-        if not self._command_line_seen:
-            self._session_run = None
-            _deliver(target)
+        pending.properties.update(facts.statistics(catalog))
+        _deliver(pending)
+
+
+def _session_of(context: Any) -> Any:
+    """What all contexts of one ``KedroSession`` share: its hook manager.
+
+    Every Kedro from 0.18 on creates one hook manager per session and hands it
+    to each context it loads, so ``session.run()`` after ``load_context()``
+    (or ``%load_ext kedro.ipython``) finds the same one; ``%reload_kedro`` and
+    a second ``KedroSession`` bring a new one. Without it, each context counts.
+    """
+    return getattr(context, "_hook_manager", None) or context
 
 
 def _running_cli() -> Any:

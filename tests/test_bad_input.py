@@ -625,4 +625,4 @@ def test_a_pyproject_with_odd_types_still_yields_its_one_event(
     assert len(receiver.accepted) == 1, json.dumps(receiver.accepted)
     properties = events[0]["properties"]
     assert properties["project_name"] == hashlib.sha256(b"42").hexdigest()
-    assert properties["number_of_nodes"] == 2
+    assert properties["number_of_nodes"] == 9

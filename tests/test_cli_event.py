@@ -65,8 +65,8 @@ def test_kedro_run_masks_values_and_merges_the_statistics(
     assert properties["command"] == "kedro run --pipeline ***** --params *****"
     assert properties["main_command"] == "run"
     assert properties["number_of_datasets"] == 2
-    assert properties["number_of_nodes"] == 2
-    assert properties["number_of_pipelines"] == 2
+    assert properties["number_of_nodes"] == 9
+    assert properties["number_of_pipelines"] == 4
     assert properties["dataset_type_count.kedro.io.memory_dataset.MemoryDataset"] == 1
     assert properties["dataset_type_count.custom"] == 1
     assert "s3cret" not in str(receiver.requests)
@@ -97,3 +97,25 @@ def test_stdout_and_exit_code_are_those_of_kedro_without_the_plugin(
     assert baseline.returncode == 0
     assert_unchanged_by_plugin(with_plugin, baseline)
     assert len(receiver.wait_for(1)) == 1  # the plugin did take part
+
+
+def test_tools_and_example_pipeline_are_sent_as_kedro_names_only(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    """Kedro writes ``tools`` as the text of a Python list; a person may add to it."""
+    consent(project)
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    assert "tools = \"['None']\"" in text and 'example_pipeline = "False"' in text
+    pyproject.write_text(
+        text.replace(
+            "tools = \"['None']\"",
+            "tools = \"['Linting', 'Testing', 'Moonshot Lab toolkit']\"",
+        ).replace('example_pipeline = "False"', 'example_pipeline = "True"')
+    )
+    assert kedro("info", cwd=project, env=env).returncode == 0
+
+    [event] = receiver.wait_for(1)
+    assert event["properties"]["tools"] == "Linting, Testing, custom"
+    assert event["properties"]["example_pipeline"] == "true"
+    assert "Moonshot" not in str(receiver.requests)

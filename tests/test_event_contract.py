@@ -6,6 +6,10 @@ import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from kedro_telemetry import events
 from tests.support.heap_receiver import HeapReceiver, contract_violations
 from tests.support.kedro_env import kedro
@@ -24,7 +28,11 @@ def sent_fields(event: dict[str, object]) -> set[str]:
     properties = event["properties"]
     assert isinstance(properties, dict)
     names = {
-        re.sub(r"^dataset_type_count\..+$", "dataset_type_count.<type>", key)
+        re.sub(
+            r"^validator_type_count\..+$",
+            "validator_type_count.<library>",
+            re.sub(r"^dataset_type_count\..+$", "dataset_type_count.<type>", key),
+        )
         for key in properties
     }
     return names | (set(event) & TOP_LEVEL)
@@ -105,4 +113,77 @@ def test_dataset_classes_outside_public_packages_count_as_custom() -> None:
         "dataset_type_count.kedro.io.memory_dataset.MemoryDataset": 1,
         "dataset_type_count.kedro_datasets.pandas.csv_dataset.CSVDataset": 2,
         "dataset_type_count.kedro_datasets_experimental.x.Y": 1,
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "sent"),
+    [
+        ("['Linting', 'Testing']", "Linting, Testing"),  # what Kedro writes
+        ("['None']", "None"),
+        (["PySpark", "Kedro Viz"], "PySpark, Kedro Viz"),  # a TOML list
+        ("['Linting', 'my secret tool', 'another']", "Linting, custom"),
+        ("['Linting', 3]", "Linting, custom"),
+        ("[['Linting'], {'a': 1}]", "custom"),  # unhashable entries
+        ([{"name": "Linting"}], "custom"),
+        ("Linting, Testing", None),  # not Kedro's shape: nothing, not the text
+        ("my secret text", None),
+        ("[" * 400 + "]" * 400, None),
+        ("['Linting']" + " " * 1000, None),
+        ("__import__('os').system('false')", None),
+        ("[__import__('os')]", None),
+        ("[]", None),
+        (7, None),
+        (None, None),
+    ],
+)
+def test_tools_are_sent_only_as_kedro_names(raw: object, sent: str | None) -> None:
+    assert events.starter_tools(raw) == sent
+
+
+@pytest.mark.parametrize(
+    ("raw", "sent"),
+    [
+        ("True", "true"),
+        ("False", "false"),
+        (" false ", "false"),
+        (True, "true"),
+        (False, "false"),
+        ("yes, with my own secret pipeline", None),
+        (["x", 1], None),
+        (None, None),
+    ],
+)
+def test_example_pipeline_is_only_true_or_false(raw: object, sent: str | None) -> None:
+    assert events.example_pipeline_flag(raw) == sent
+
+
+@given(st.one_of(st.text(max_size=300), st.lists(st.text(max_size=30))))
+def test_tools_never_carry_other_text(raw: object) -> None:
+    sent = events.starter_tools(raw)
+    known = {*events.STARTER_TOOLS, "custom"}
+    assert sent is None or set(sent.split(", ")) <= known
+
+
+def test_validators_outside_public_libraries_count_as_custom() -> None:
+    properties = events.statistics_properties(
+        dataset_types=[],
+        number_of_nodes=None,
+        number_of_pipelines=None,
+        pipeline_filter=True,
+        validator_classes=[
+            "pandera.pandas.DataFrameSchema",
+            "pydantic.BaseModel",
+            "acme.checks.secret_rule",
+            "panderax.Schema",  # looks public, is not
+            None,
+        ],
+    )
+    assert properties == {
+        "number_of_datasets": 0,
+        "pipeline_filter": "true",
+        "number_of_validated_datasets": 5,
+        "validator_type_count.custom": 3,
+        "validator_type_count.pandera": 1,
+        "validator_type_count.pydantic": 1,
     }

@@ -348,7 +348,7 @@ def test_no_byte_sent_names_the_host_the_user_the_project_or_a_secret(
         "--params=s3cret-key=s3cret-value-9f2",
         "--env",
         "local",
-        "--pipeline=numbers",
+        "--pipeline=reporting",
         "-r",
         "SequentialRunner",
         cwd=project,
@@ -375,7 +375,7 @@ def test_no_byte_sent_names_the_host_the_user_the_project_or_a_secret(
         PROJECT_NAME,
         PACKAGE,
         "spaceship",
-        "numbers",
+        "reporting",
         "SequentialRunner",
         *secrets,
     ]
@@ -574,9 +574,9 @@ def test_a_consented_session_run_sends_one_project_run_event_with_statistics(
     assert len(receiver.accepted) == 1
     assert event["event"] == "Kedro project run"
     properties = event["properties"]
-    assert properties["number_of_nodes"] == 2
+    assert properties["number_of_nodes"] == 9
     assert properties["number_of_datasets"] == 2
-    assert properties["number_of_pipelines"] == 2
+    assert properties["number_of_pipelines"] == 4
     assert "command" not in properties
     assert "kedro_telemetry.facts:project_from_path" in steps_reached(marker)
 

@@ -89,5 +89,5 @@ def test_a_session_run_without_the_cli_sends_one_project_run_event(
     properties = event["properties"]
     assert isinstance(properties, dict)
     assert "command" not in properties
-    assert properties["number_of_nodes"] == 2
+    assert properties["number_of_nodes"] == 9
     assert properties["number_of_datasets"] == 2

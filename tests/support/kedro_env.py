@@ -15,6 +15,7 @@ from kedro_telemetry import environment
 __all__ = [
     "KEDRO_EXECUTABLE",
     "PACKAGE",
+    "PIPELINES",
     "PROJECT_NAME",
     "isolated_environment",
     "kedro",
@@ -28,6 +29,8 @@ __all__ = [
 PROJECT_NAME = "Spaceship Log"
 PACKAGE = "spaceship_log"
 _SUPPORT = Path(__file__).parent
+# The test project's modular pipelines, three nodes each.
+PIPELINES = ("data_processing", "feature_engineering", "reporting")
 KEDRO_EXECUTABLE = str(Path(sys.executable).with_name("kedro"))
 
 # Every variable the plugin reads (CI runs these tests with CI=true), and
@@ -38,6 +41,7 @@ _CLEARED = (
     environment.ENDPOINT_VARIABLE,
     environment.APP_ID_VARIABLE,
     environment.DEBUG_VARIABLE,
+    environment.REPORTED_VARIABLE,
     "KEDRO_LOGGING_CONFIG",
 )
 
@@ -126,7 +130,13 @@ def kedro_without_hooks(
 
 
 def make_project(parent: Path, env: dict[str, str]) -> Path:
-    """``kedro new`` (offline template), plus a small pipeline and catalog."""
+    """``kedro new`` (offline template), plus pipelines, a catalog and parameters.
+
+    Three modular pipelines of three nodes each, found by ``find_pipelines()``
+    (four registered with ``__default__``, which holds all nine nodes); two
+    datasets, one of the project's own class, one with the project's own
+    validator.
+    """
     result = kedro(
         "new",
         "--name",
@@ -146,6 +156,12 @@ def make_project(parent: Path, env: dict[str, str]) -> Path:
     (project / ".telemetry").unlink()
     package = project / "src" / PACKAGE
     shutil.copy(_SUPPORT / "project_files" / "pipeline_registry.py", package)
+    shutil.copytree(
+        _SUPPORT / "project_files" / "pipelines",
+        package / "pipelines",
+        dirs_exist_ok=True,
+        ignore=shutil.ignore_patterns("__pycache__"),
+    )
     shutil.copy(_SUPPORT / "project_files" / "notes.py", package)
     shutil.copy(_SUPPORT / "project_files" / "catalog.yml", project / "conf" / "base")
     (project / "conf" / "base" / "parameters.yml").write_text("start: 3\n")

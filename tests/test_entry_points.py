@@ -1,0 +1,279 @@
+"""One true event per user action, from every way a project is used.
+
+The project has three modular pipelines found by ``find_pipelines()``, nine
+nodes in all, and four registered pipelines with ``__default__``. Every case
+runs real processes against the real receiver and counts what arrives.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support.heap_receiver import HeapReceiver
+from tests.support.kedro_env import PACKAGE, PIPELINES, kedro, python_code, run
+
+Event = dict[str, object]
+
+WHOLE_PROJECT = {
+    "number_of_datasets": 2,
+    "number_of_nodes": 9,
+    "number_of_pipelines": 4,
+    "pipeline_filter": "false",
+    "dataset_type_count.custom": 1,
+    "dataset_type_count.kedro.io.memory_dataset.MemoryDataset": 1,
+    "number_of_validated_datasets": 1,
+    "validator_type_count.custom": 1,
+}
+# Under a filter the catalog is still the whole project's; the pipelines are not.
+FILTERED = {
+    **{
+        key: value
+        for key, value in WHOLE_PROJECT.items()
+        if key not in ("number_of_nodes", "number_of_pipelines")
+    },
+    "pipeline_filter": "true",
+}
+STATISTICS = set(WHOLE_PROJECT) | {"number_of_nodes", "number_of_pipelines"}
+IPYTHON = str(Path(sys.executable).with_name("ipython"))
+
+TWO_SESSIONS = """
+from pathlib import Path
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+bootstrap_project(Path.cwd())
+for _ in range(2):
+    with KedroSession.create(project_path=Path.cwd()) as session:
+        session.run()
+"""
+
+LOADED_THEN_RUN = """
+from pathlib import Path
+from kedro.framework.session import KedroSession
+from kedro.framework.startup import bootstrap_project
+
+bootstrap_project(Path.cwd())
+with KedroSession.create(project_path=Path.cwd()) as session:
+    print(sorted(session.load_context().catalog.keys()))
+    session.run()
+"""
+
+
+@pytest.fixture
+def consented(project: Path, env: dict[str, str]) -> Path:
+    (project / ".telemetry").write_text("consent: true\n")
+    # ``kedro ipython`` starts ``ipython`` through the PATH.
+    env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env["PATH"]))
+    return project
+
+
+def all_events(receiver: HeapReceiver, expected: int) -> list[Event]:
+    """The ``expected`` events, after leaving room for one too many to arrive."""
+    receiver.wait_for(expected)
+    receiver.wait_for(expected + 1, seconds=2)
+    assert len(receiver.accepted) == expected, receiver.accepted
+    return list(receiver.accepted)
+
+
+def statistics(event: Event) -> dict[str, object]:
+    properties = event["properties"]
+    assert isinstance(properties, dict)
+    return {key: value for key, value in properties.items() if key in STATISTICS}
+
+
+def test_kedro_run_counts_the_whole_project(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    assert kedro("run", cwd=consented, env=env).returncode == 0
+    [event] = all_events(receiver, 1)
+    assert event["event"] == "CLI command"
+    assert statistics(event) == WHOLE_PROJECT
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("run", "--pipeline", "reporting"),
+        ("run", "-p", "reporting"),
+        ("run", "--pipelines=data_processing,reporting"),
+        ("catalog", "describe-datasets", "-p", "reporting"),
+        ("catalog", "resolve-patterns", "--pipeline", "feature_engineering"),
+    ],
+    ids=" ".join,
+)
+def test_a_pipeline_filter_never_passes_for_the_project_size(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    command: tuple[str, ...],
+) -> None:
+    result = kedro(*command, cwd=consented, env=env)
+    assert result.returncode == 0, result.stderr
+    [event] = all_events(receiver, 1)
+    assert statistics(event) == FILTERED
+    assert not any(name in str(receiver.requests) for name in PIPELINES)
+
+
+def test_the_default_pipeline_by_name_is_the_whole_project(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    """``find_pipelines()`` loads everything when ``__default__`` is asked for."""
+    assert kedro("run", "-p", "__default__", cwd=consented, env=env).returncode == 0
+    [event] = all_events(receiver, 1)
+    assert statistics(event) == WHOLE_PROJECT
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [((), WHOLE_PROJECT), (("--pipeline", "reporting"), FILTERED)],
+    ids=["all", "filtered"],
+)
+def test_python_dash_m_package_sends_one_project_run_event(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    args: tuple[str, ...],
+    expected: dict[str, object],
+) -> None:
+    env["PYTHONPATH"] = str(consented / "src")
+    result = run([sys.executable, "-m", PACKAGE, *args], cwd=consented, env=env)
+    assert result.returncode == 0, result.stderr
+    [event] = all_events(receiver, 1)
+    assert event["event"] == "Kedro project run"
+    assert statistics(event) == expected
+
+
+def test_a_script_with_two_sessions_sends_two_events(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    result = python_code(TWO_SESSIONS, cwd=consented, env=env)
+    assert result.returncode == 0, result.stderr
+    first, second = all_events(receiver, 2)
+    assert first["event"] == second["event"] == "Kedro project run"
+    assert first["idempotency_key"] != second["idempotency_key"]
+    assert statistics(first) == statistics(second) == WHOLE_PROJECT
+
+
+def test_a_session_loaded_and_then_run_is_one_event(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    result = python_code(LOADED_THEN_RUN, cwd=consented, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "doubled" in result.stdout
+    [event] = all_events(receiver, 1)
+    assert statistics(event) == WHOLE_PROJECT
+
+
+@pytest.mark.parametrize(
+    ("cells", "expected"),
+    [
+        (["%load_ext kedro.ipython", "session.run()"], 1),
+        (["%load_ext kedro.ipython", "session.run()", "%reload_kedro"], 2),
+    ],
+    ids=["load-then-run", "then-reload"],
+)
+def test_the_ipython_extension_reports_each_session_once(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    cells: list[str],
+    expected: int,
+) -> None:
+    result = run([IPYTHON, "-c", "\n".join(cells)], cwd=consented, env=env)
+    assert result.returncode == 0, result.stderr
+    events = all_events(receiver, expected)
+    assert {event["event"] for event in events} == {"Kedro project run"}
+    assert all(statistics(event) == WHOLE_PROJECT for event in events)
+
+
+@pytest.mark.parametrize(
+    ("cells", "project_runs"),
+    [(["session.run()"], 0), (["session.run()", "%reload_kedro"], 1)],
+    ids=["run", "run-then-reload"],
+)
+def test_kedro_ipython_is_one_command_and_later_sessions_are_the_users(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    cells: list[str],
+    project_runs: int,
+) -> None:
+    """The session ``kedro ipython`` loads is the command's; a reload is new."""
+    result = kedro("ipython", "-c", "\n".join(cells), cwd=consented, env=env)
+    assert result.returncode == 0, result.stderr
+    events = all_events(receiver, 1 + project_runs)
+    names = sorted(str(event["event"]) for event in events)
+    assert names == ["CLI command"] + ["Kedro project run"] * project_runs
+    assert "KEDRO_TELEMETRY_REPORTED" not in str(receiver.requests)
+
+
+# Runs another pipeline than the spawner's own, or each child would spawn again.
+CHILD_SESSIONS = TWO_SESSIONS.replace(
+    "session.run()", 'session.run(pipeline_names=["reporting"])'
+)
+
+SPAWNER = """
+import subprocess
+import sys
+
+from kedro.pipeline import Pipeline, node
+
+
+def spawn(start: int) -> int:
+    subprocess.run([sys.executable, "child.py"], check=True, timeout=120)
+    return start
+
+
+def create_pipeline() -> Pipeline:
+    return Pipeline([node(spawn, "params:start", "spawned", name="spawn")])
+"""
+
+
+def test_a_child_process_of_a_reported_command_does_not_report_it_again(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    """A node starts a process that loads the project again, as viz does.
+
+    The child's first session is the command's; its second one is its own.
+    """
+    result = run_spawning(consented, env, CHILD_SESSIONS)
+    assert result.returncode == 0, result.stderr
+    events = all_events(receiver, 2)
+    assert sorted(str(event["event"]) for event in events) == [
+        "CLI command",
+        "Kedro project run",
+    ]
+
+
+def run_spawning(
+    project: Path, env: dict[str, str], child: str
+) -> subprocess.CompletedProcess[str]:
+    """``kedro run`` of a pipeline whose node runs ``child`` in a new process."""
+    spawner = project / "src" / PACKAGE / "pipelines" / "spawner"
+    spawner.mkdir()
+    (spawner / "__init__.py").write_text(SPAWNER)
+    (project / "child.py").write_text(child)
+    return kedro("run", "-p", "spawner", cwd=project, env=env)
+
+
+@pytest.mark.parametrize("consent", ["true", "false"])
+def test_only_a_reported_command_marks_the_processes_it_starts(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver, consent: str
+) -> None:
+    (consented / ".telemetry").write_text(f"consent: {consent}\n")
+    child = "import os\nprint('marker:', os.environ.get('KEDRO_TELEMETRY_REPORTED'))\n"
+    result = run_spawning(consented, env, child)
+    assert result.returncode == 0, result.stderr
+    [line] = [line for line in result.stdout.splitlines() if "marker:" in line]
+    marker = line.split("marker:")[1].strip()
+    if consent == "true":
+        assert marker.isdigit()  # the kedro process's id, inherited
+        assert len(all_events(receiver, 1)) == 1
+    else:
+        assert marker == "None"  # nothing changes without consent
+        assert receiver.wait_for(1, seconds=2) == []
