@@ -5,7 +5,8 @@ Raw names enter these functions and only their SHA-256 hashes leave them.
 
 Q: Why SHA-256 and not the names themselves?
 A: The maintainers need to count distinct hosts, users and projects, not to know
-   them. A hash lets equal names count once; it does not reveal the name.
+   them. A hash lets equal names count once without sending the name. It is
+   not secret: a short or common name is found by hashing guesses.
 """
 
 from __future__ import annotations
@@ -100,7 +101,8 @@ def base_properties(
 ) -> Properties:
     """What every event carries, whatever produced it."""
     return {
-        # A hash of the login name: counts distinct users, cannot be read back.
+        # SHA-256 of the login name: counts users without sending the name;
+        # a common one (root, jovyan) is found by hashing guesses.
         "username": sha256_hex(username) if username else "anonymous",
         "project_version": kedro_version,
         "telemetry_version": telemetry_version,
@@ -172,10 +174,12 @@ def project_properties(
     """
     properties: Properties = {}
     if package_name:
-        # A hash of the Python package name: tells projects apart, names none.
+        # SHA-256 of the package name: tells projects apart without sending it;
+        # a guessable name is found by hashing guesses.
         properties["package_name"] = sha256_hex(package_name)
     if project_name:
-        # A hash of the human project name, for the same reason.
+        # SHA-256 of the project's name, likewise: never sent as is, not secret
+        # when guessable.
         properties["project_name"] = sha256_hex(project_name)
     if tools:
         # Names of Kedro's own starter tools (lint, test, ...), from a fixed list.

@@ -28,8 +28,11 @@ def host_identity() -> str:
     """The event's ``identity``: a SHA-256 of the host name.
 
     Q: Can the maintainers tell whose machine this is?
-    A: No. They see a 64-character hash that is the same for every event from
-       this host, which lets them count machines; the name does not leave it.
+    A: Not from the event alone. They see a 64-character hash, the same for
+       every event from this host, which counts machines; the name does not
+       leave it. A hash is not secret, though: a default or guessable host
+       name (``ubuntu``, an organisation's naming scheme) is found by hashing
+       candidates.
     """
     try:
         hostname = socket.gethostname()
