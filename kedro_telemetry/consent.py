@@ -18,14 +18,10 @@ decision: the recorder decides once, at the CLI stage, for both stages.
 from __future__ import annotations
 
 import contextlib
-import enum
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-
-from cachetools import LRUCache
 
 from kedro_telemetry import environment, paths
 from kedro_telemetry.files import read_small_file, write_atomically
@@ -46,30 +42,53 @@ _CONSENT_FILE_LIMIT = 64 * 1024
 Source = Literal["environment", "project", "user", "prompt", "undecided"]
 
 
-class FileState(enum.Enum):
+class FileState:
+    """What a consent file's content amounts to.
+
+    Plain string constants and plain classes below, not an enum and
+    dataclasses: this module is imported inside the first hook of every
+    consented command, and building those classes cost about a millisecond.
+    """
+
     MISSING = "missing"
     DECIDED = "decided"
     INVALID = "invalid"  # a regular file whose content is not a valid choice
     UNUSABLE = "unusable"  # a directory, a dangling link, unreadable, too large
 
 
-@dataclass(frozen=True)
 class ConsentFile:
     """What one consent file says, and why it says nothing when it does not."""
 
-    path: Path
-    state: FileState
-    consent: bool | None = None
-    problem: str = ""
+    __slots__ = ("consent", "path", "problem", "state")
+
+    def __init__(
+        self,
+        path: Path,
+        state: str,
+        consent: bool | None = None,
+        problem: str = "",
+    ) -> None:
+        self.path = path
+        self.state = state
+        self.consent = consent
+        self.problem = problem
+
+    def __repr__(self) -> str:
+        return f"ConsentFile({self.path!r}, {self.state!r}, {self.consent!r})"
 
 
-@dataclass(frozen=True)
 class Decision:
     """The consent in force, with the setting that decided it."""
 
-    consent: bool | None
-    source: Source
-    where: str = ""  # the variable's name or the file's path
+    __slots__ = ("consent", "source", "where")
+
+    def __init__(self, consent: bool | None, source: Source, where: str = "") -> None:
+        self.consent = consent
+        self.source: Source = source
+        self.where = where  # the variable's name or the file's path
+
+    def __repr__(self) -> str:
+        return f"Decision({self.consent!r}, {self.source!r}, {self.where!r})"
 
     @property
     def collects(self) -> bool:
@@ -130,7 +149,10 @@ _Signature = tuple[int, int, int, int] | str
 _Key = tuple[str, _Signature, _Signature]
 
 # Bounded, so a process that visits many projects keeps only the recent ones.
-_decisions: LRUCache[_Key, Decision] = LRUCache(maxsize=64)
+# A plain dict (insertion-ordered) is all the bound needs; cachetools cost
+# more than a millisecond to import inside the first hook.
+_MEMO_SIZE = 64
+_decisions: dict[_Key, Decision] = {}
 
 
 def decide(project_path: Path | None, *, may_prompt: bool = False) -> Decision:
@@ -153,8 +175,15 @@ def decide(project_path: Path | None, *, may_prompt: bool = False) -> Decision:
         # file decides from then on; if it could not be saved, it counts for
         # this command only, and the same missing file must not recall it.
         if decision.source != "prompt":
-            _decisions[key] = decision
+            _remember(key, decision)
     return decision
+
+
+def _remember(key: _Key, decision: Decision) -> None:
+    """Keep ``decision``, dropping the oldest one beyond the bound."""
+    while len(_decisions) >= _MEMO_SIZE:
+        del _decisions[next(iter(_decisions))]
+    _decisions[key] = decision
 
 
 def forget() -> None:
@@ -194,13 +223,13 @@ def _decide_from_files_or_prompt(
     project_file = None
     if project_path is not None:
         project_file = read_consent_file(paths.project_consent_file(project_path))
-        if project_file.state is FileState.DECIDED:
+        if project_file.state == FileState.DECIDED:
             return Decision(project_file.consent, "project", str(project_file.path))
     try:
         user_file = read_consent_file(paths.user_consent_file())
     except paths.NoHomeError:  # no home, so no user-wide choice either
         user_file = ConsentFile(Path(), FileState.MISSING)
-    if user_file.state is FileState.DECIDED:
+    if user_file.state == FileState.DECIDED:
         return Decision(user_file.consent, "user", str(user_file.path))
     if (
         may_prompt
