@@ -74,6 +74,7 @@ class Recorder:
     def __init__(self) -> None:
         self._command_line_seen = False
         self._command: PendingEvent | None = None
+        self._command_args: list[str] = []
         # Per session (see ``_session_of``): the event waiting for its catalog,
         # and the sessions already reported, covered or refused.
         self._pending: weakref.WeakKeyDictionary[Any, PendingEvent] = (
@@ -99,20 +100,23 @@ class Recorder:
         if not decision.collects:
             return
         from kedro_telemetry import events, facts
-        from kedro_telemetry.masking import mask_command
 
         properties = facts.base_properties()
-        masked = mask_command(_running_cli(), command_args)
-        properties.update(events.command_properties(masked))
         if project_metadata is not None:
             properties.update(facts.project_from_metadata(project_metadata))
         self._command = PendingEvent(events.CLI_COMMAND, properties)
+        # Masked when the command ends, not now: Kedro loads a command's module
+        # only after this hook, and resolving it here would pay that import
+        # inside the hook. The raw words stay in memory, never on disk.
+        self._command_args = list(command_args)
         environment.mark_reported(os.getpid())
 
     def finish_command(self) -> None:
         pending, self._command = self._command, None
+        command_args, self._command_args = self._command_args, []
         if pending is not None:
             environment.unmark_reported(os.getpid())
+            pending.properties.update(_masked_command(command_args))
             _deliver(pending)
 
     # Project stage ---------------------------------------------------------
@@ -164,6 +168,14 @@ def _session_of(context: Any) -> Any:
     a second ``KedroSession`` bring a new one. Without it, each context counts.
     """
     return getattr(context, "_hook_manager", None) or context
+
+
+def _masked_command(command_args: list[str]) -> dict[str, str | int | float]:
+    """``command`` and ``main_command``, from the running CLI's own tree."""
+    from kedro_telemetry import events
+    from kedro_telemetry.masking import mask_command
+
+    return events.command_properties(mask_command(_running_cli(), command_args))
 
 
 def _running_cli() -> Any:
