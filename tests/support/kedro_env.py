@@ -19,6 +19,7 @@ __all__ = [
     "isolated_environment",
     "kedro",
     "kedro_without_hooks",
+    "kedro_without_plugin",
     "make_project",
     "python_code",
     "run",
@@ -103,6 +104,14 @@ def kedro_without_hooks(
 ) -> subprocess.CompletedProcess[str]:
     """The same command with the plugin's hooks blocked: the baseline."""
     argv = [sys.executable, str(_SUPPORT / "kedro_without_hooks.py"), *args]
+    return run(argv, cwd=cwd, env=env, timeout=timeout)
+
+
+def kedro_without_plugin(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """The same command as if the plugin were not installed: no hooks, no commands."""
+    argv = [sys.executable, str(_SUPPORT / "kedro_without_plugin.py"), *args]
     return run(argv, cwd=cwd, env=env, timeout=timeout)
 
 
