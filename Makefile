@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench clean
+.PHONY: install test compat lint demo bench clean
 
 $(STAMP): setup.cfg setup.py requirements/base.txt requirements/test.txt requirements/lint.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# The essentials on every supported Kedro and Python, one virtualenv each (.compat/).
+compat:
+	$(PYTHON) scripts/compat.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check kedro_telemetry tests benchmarks scripts
@@ -29,4 +33,4 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/run.py
 
 clean:
-	rm -rf $(VENV) .bench .demo build *.egg-info
+	rm -rf $(VENV) .bench .demo .compat build *.egg-info

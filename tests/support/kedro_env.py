@@ -16,6 +16,7 @@ __all__ = [
     "KEDRO_EXECUTABLE",
     "PACKAGE",
     "PROJECT_NAME",
+    "add_pipeline_and_catalog",
     "isolated_environment",
     "kedro",
     "kedro_without_hooks",
@@ -134,9 +135,16 @@ def make_project(parent: Path, env: dict[str, str]) -> Path:
         raise RuntimeError(f"kedro new failed:\n{result.stdout}\n{result.stderr}")
     project = parent / "spaceship-log"
     (project / ".telemetry").unlink()
+    add_pipeline_and_catalog(project)
+    return project
+
+
+def add_pipeline_and_catalog(
+    project: Path, dataset_module: Path = _SUPPORT / "project_files" / "notes.py"
+) -> None:
+    """Two nodes, two pipelines, a Kedro dataset and one of the project's own."""
     package = project / "src" / PACKAGE
     shutil.copy(_SUPPORT / "project_files" / "pipeline_registry.py", package)
-    shutil.copy(_SUPPORT / "project_files" / "notes.py", package)
+    shutil.copy(dataset_module, package / "notes.py")
     shutil.copy(_SUPPORT / "project_files" / "catalog.yml", project / "conf" / "base")
     (project / "conf" / "base" / "parameters.yml").write_text("start: 3\n")
-    return project

@@ -1,0 +1,98 @@
+"""The end-to-end essentials, on whichever Kedro and Python run this file.
+
+``scripts/compat.py`` (``make compat``) runs it in one virtualenv per supported
+Kedro and per Python interpreter, with the plugin installed from its wheel.
+The file is not named ``test_*`` so that ``make test`` (Kedro 1.7 only) leaves
+it to that driver.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kedro import __version__ as kedro_version
+
+from kedro_telemetry.events import sha256_hex
+from tests.support.heap_receiver import HeapReceiver
+from tests.support.kedro_env import PACKAGE, kedro, python_code
+
+
+def one_event(receiver: HeapReceiver) -> dict[str, object]:
+    events = receiver.wait_for(1)
+    receiver.wait_for(2, seconds=2)  # room for a second event to show up
+    assert len(receiver.accepted) == 1, receiver.accepted
+    return events[0]
+
+
+def test_a_consented_run_sends_one_event_with_the_catalogs_counts(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    result = kedro("run", cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+    event = one_event(receiver)
+    assert event["event"] == "CLI command"
+    assert event["properties"] == {
+        **event["properties"],  # the machine's own fields are checked elsewhere
+        "command": "kedro run",
+        "main_command": "run",
+        "project_version": kedro_version,
+        "package_name": sha256_hex(PACKAGE),
+        "number_of_datasets": 2,
+        "number_of_nodes": 2,
+        "number_of_pipelines": 2,
+        "dataset_type_count.kedro.io.memory_dataset.MemoryDataset": 1,
+        "dataset_type_count.custom": 1,
+    }
+
+
+def test_values_are_masked_by_this_kedros_command_tree(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    result = kedro(
+        "run",
+        "--pipeline=numbers",
+        "--runner",
+        "SequentialRunner",
+        cwd=project,
+        env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    properties = one_event(receiver)["properties"]
+    assert properties["command"] == "kedro run --pipeline ***** --runner *****"
+
+
+def test_nothing_is_sent_when_nobody_decided_or_an_opt_out_is_set(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    assert kedro("run", cwd=project, env=env).returncode == 0
+    (project / ".telemetry").write_text("consent: true\n")
+    opted_out = kedro("run", cwd=project, env={**env, "DO_NOT_TRACK": "1"})
+    assert opted_out.returncode == 0, opted_out.stderr
+    receiver.wait_for(1, seconds=3)
+    assert receiver.accepted == []
+    outbox = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry" / "outbox"
+    assert not outbox.exists() or not any(outbox.iterdir())
+
+
+def test_the_telemetry_commands_find_the_project(
+    project: Path, env: dict[str, str]
+) -> None:
+    # Kedro 0.19 and later find the project from a subdirectory; 0.18 does not.
+    cwd = project / "src" if not kedro_version.startswith("0.18.") else project
+    enabled = kedro("telemetry", "enable", cwd=cwd, env=env)
+    assert enabled.returncode == 0, enabled.stderr
+    assert (project / ".telemetry").read_text() == "consent: true\n"
+
+
+def test_the_0_9_0_names_import_and_answer(project: Path, env: dict[str, str]) -> None:
+    (project / ".telemetry").write_text("consent: false\n")
+    code = (
+        "from kedro_telemetry.plugin import _check_for_telemetry_consent, "
+        "_get_heap_app_id, _get_or_create_uuid, ProjectMetadata\n"
+        "from kedro_telemetry.api import send_telemetry_event\n"
+        "print(_check_for_telemetry_consent('.'), send_telemetry_event('x', {}, '.'))"
+    )
+    result = python_code(code, cwd=project, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "False False", result.stderr
