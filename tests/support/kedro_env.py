@@ -139,12 +139,10 @@ def make_project(parent: Path, env: dict[str, str]) -> Path:
     return project
 
 
-def add_pipeline_and_catalog(
-    project: Path, dataset_module: Path = _SUPPORT / "project_files" / "notes.py"
-) -> None:
+def add_pipeline_and_catalog(project: Path) -> None:
     """Two nodes, two pipelines, a Kedro dataset and one of the project's own."""
     package = project / "src" / PACKAGE
     shutil.copy(_SUPPORT / "project_files" / "pipeline_registry.py", package)
-    shutil.copy(dataset_module, package / "notes.py")
+    shutil.copy(_SUPPORT / "project_files" / "notes.py", package)
     shutil.copy(_SUPPORT / "project_files" / "catalog.yml", project / "conf" / "base")
     (project / "conf" / "base" / "parameters.yml").write_text("start: 3\n")
