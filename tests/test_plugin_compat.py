@@ -11,6 +11,7 @@ import json
 import socket
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -177,9 +178,28 @@ def test_ci_detection_is_the_plugins_own(tmp_path: Path, env: dict[str, str]) ->
     assert last_line(mine).split() == ["False", "True"]
 
 
-# Kedro's own tests patch these names; a patched name must change nothing.
-PATCHED_RUN = """
+# ``kedro run`` inside the probe's own interpreter, after the probe's set-up.
+KEDRO_RUN = """
 import sys
+from kedro.framework.cli.cli import main
+sys.argv = ["kedro", "run"]
+main()
+"""
+
+
+def consented_run_in_process(
+    setup: str, project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """The probe's output and the one event its consented ``kedro run`` sent."""
+    (project / ".telemetry").write_text("consent: true\n")
+    result = python_code(setup + KEDRO_RUN, cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+    (event,) = receiver.wait_for(1)
+    return result, event
+
+
+# Kedro's own tests patch these names; a patched name must change nothing.
+PATCH_EVERY_NAME = """
 from kedro_telemetry import plugin
 
 def broken(*args, **kwargs):
@@ -187,26 +207,19 @@ def broken(*args, **kwargs):
 
 for name in plugin.__all__:
     setattr(plugin, name, broken)
-
-from kedro.framework.cli.cli import main
-sys.argv = ["kedro", "run"]
-main()
 """
 
 
 def test_patching_the_0_9_0_names_changes_nothing(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    result = python_code(PATCHED_RUN, cwd=project, env=env)
-    assert result.returncode == 0, result.stderr
-    (event,) = receiver.wait_for(1)
+    _, event = consented_run_in_process(PATCH_EVERY_NAME, project, env, receiver)
     assert event["properties"]["command"] == "kedro run"
     assert event["properties"]["number_of_nodes"] == 2
 
 
-# A consented command, reporting at exit which of our modules it loaded.
-LOADED_MODULES = """
+# Reports at exit which of our modules the command loaded.
+REPORT_LOADED_MODULES = """
 import atexit, sys
 
 def report():
@@ -214,23 +227,20 @@ def report():
     print("loaded:", *ours, file=sys.stderr)
 
 atexit.register(report)
-from kedro.framework.cli.cli import main
-sys.argv = ["kedro", "run"]
-main()
 """
 
 
 def test_the_hooks_never_import_the_compatibility_module(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    result = python_code(LOADED_MODULES, cwd=project, env=env)
-    assert result.returncode == 0, result.stderr
+    result, event = consented_run_in_process(
+        REPORT_LOADED_MODULES, project, env, receiver
+    )
     loaded = set(result.stderr.split("loaded:")[-1].split())
     assert {"kedro_telemetry.hooks", "kedro_telemetry.recorder"} <= loaded
     assert "kedro_telemetry.plugin" not in loaded
     assert "kedro_telemetry.api" not in loaded
-    assert len(receiver.wait_for(1)) == 1
+    assert event["properties"]["command"] == "kedro run"
 
 
 def kedros_help(stdout: str) -> str:
