@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from kedro import __version__ as kedro_version
+from kedro import io as kedro_io
 
 from kedro_telemetry.events import sha256_hex
 from tests.support.heap_receiver import HeapReceiver
@@ -25,6 +27,12 @@ def one_event(receiver: HeapReceiver) -> dict[str, object]:
 
 
 def test_a_consented_run_sends_one_event_with_the_catalogs_counts(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    assert_a_consented_run_sends_the_counts(project, env, receiver)
+
+
+def assert_a_consented_run_sends_the_counts(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
     (project / ".telemetry").write_text("consent: true\n")
@@ -44,6 +52,21 @@ def test_a_consented_run_sends_one_event_with_the_catalogs_counts(
         "dataset_type_count.kedro.io.memory_dataset.MemoryDataset": 1,
         "dataset_type_count.custom": 1,
     }
+
+
+@pytest.mark.skipif(
+    not hasattr(kedro_io, "KedroDataCatalog"), reason="only Kedro 0.19.9 to 0.19.x"
+)
+def test_the_optional_catalog_of_0_19_gives_the_same_counts(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    settings = project / "src" / PACKAGE / "settings.py"
+    settings.write_text(
+        settings.read_text()
+        + "\nfrom kedro.io import KedroDataCatalog"
+        + "\nDATA_CATALOG_CLASS = KedroDataCatalog\n"
+    )
+    assert_a_consented_run_sends_the_counts(project, env, receiver)
 
 
 def test_values_are_masked_by_this_kedros_command_tree(
