@@ -17,7 +17,8 @@ import pytest
 
 from kedro_telemetry.events import sha256_hex
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import kedro, kedro_without_plugin, python_code
+from tests.support.help_text import assert_kedros_help_unchanged
+from tests.support.kedro_env import python_code
 
 IMPORTS = {
     "kedro-viz": "from kedro_telemetry.plugin import "
@@ -243,27 +244,8 @@ def test_the_hooks_never_import_the_compatibility_module(
     assert event["properties"]["command"] == "kedro run"
 
 
-def kedros_help(stdout: str) -> str:
-    """``kedro --help`` from its usage line on (Kedro may log a line before it)."""
-    return stdout[stdout.index("Usage:") :]
-
-
 @pytest.mark.parametrize("where", ["project", "outside"])
 def test_kedro_help_reads_as_kedro_wrote_it(
     where: str, project: Path, tmp_path: Path, env: dict[str, str]
 ) -> None:
-    cwd = project if where == "project" else tmp_path
-    ours = kedro("--help", cwd=cwd, env=env)
-    kedros = kedro_without_plugin("--help", cwd=cwd, env=env)
-    assert ours.returncode == kedros.returncode == 0, ours.stderr + kedros.stderr
-    section = (
-        "Global commands from kedro-telemetry\n"
-        "Commands:\n"
-        "  telemetry  See and change whether Kedro sends anonymous usage data.\n"
-    )
-    assert section in ours.stdout
-    assert "telemetry" not in kedros_help(kedros.stdout)
-    # Byte for byte: Kedro's text, then our section in the list of command groups.
-    assert kedros_help(ours.stdout).replace("\n" + section, "") == kedros_help(
-        kedros.stdout
-    )
+    assert_kedros_help_unchanged(project if where == "project" else tmp_path, env)

@@ -16,6 +16,7 @@ from kedro import io as kedro_io
 
 from kedro_telemetry.events import sha256_hex
 from tests.support.heap_receiver import HeapReceiver
+from tests.support.help_text import assert_kedros_help_unchanged
 from tests.support.kedro_env import PACKAGE, kedro, python_code
 
 
@@ -119,3 +120,7 @@ def test_the_0_9_0_names_import_and_answer(project: Path, env: dict[str, str]) -
     )
     result = python_code(code, cwd=project, env=env)
     assert result.stdout.strip().splitlines()[-1] == "False False", result.stderr
+
+
+def test_kedros_help_text_is_unchanged(project: Path, env: dict[str, str]) -> None:
+    assert_kedros_help_unchanged(project, env)
