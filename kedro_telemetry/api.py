@@ -58,6 +58,7 @@ def send_telemetry_event(
         scalars = {
             str(key): value if isinstance(value, _SCALARS) else str(value)
             for key, value in (properties or {}).items()
+            if str(key)  # Heap refuses an event with an empty property name
         }
         return _queue_under_consent(event_name, scalars, project_path)
     except Exception as error:

@@ -74,7 +74,7 @@ report = {
     "properties": plugin._get_project_properties("ignored", project),
     "heap_event": plugin._send_heap_event("Viz page", "ignored", {"page": "flow"}),
     "plugin_event": send_telemetry_event(
-        "Plugin used", {"rows": 3, "tags": ["a", "b"], "fast": True}, project
+        "Plugin used", {"rows": 3, "tags": ["a", "b"], "fast": True, "": 1}, project
     ),
     "bad_name": send_telemetry_event("", {"rows": 3}, project),
     "bad_properties": send_telemetry_event("Plugin used", 5, project),
@@ -147,6 +147,7 @@ def test_the_0_9_0_names_follow_consent_and_write_no_file(
     assert plugin_properties["rows"] == 3
     assert plugin_properties["tags"] == "['a', 'b']"  # 0.9.0 sent str() of it
     assert plugin_properties["fast"] == "true"
+    assert "" not in plugin_properties
     assert events["Viz page"]["properties"]["page"] == "flow"
 
 
