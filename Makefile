@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint demo bench bench-hooks dist-check clean
+.PHONY: install test compat lint demo bench bench-hooks dist-check clean
 
 $(STAMP): setup.cfg setup.py requirements/base.txt requirements/test.txt requirements/lint.txt
 	$(PYTHON) -m venv $(VENV)
@@ -16,6 +16,10 @@ install: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+
+# The essentials on every supported Kedro and Python, one virtualenv each (.compat/).
+compat:
+	$(PYTHON) scripts/compat.py
 
 lint: $(STAMP)
 	$(BIN)/ruff check kedro_telemetry tests benchmarks scripts
@@ -39,4 +43,4 @@ bench-hooks: $(STAMP)
 	$(BIN)/python benchmarks/hooktime.py
 
 clean:
-	rm -rf $(VENV) .bench .demo build dist *.egg-info
+	rm -rf $(VENV) .bench .demo .compat build dist *.egg-info

@@ -12,9 +12,13 @@ from typing import Any
 
 from kedro_telemetry import consent, events, facts
 from kedro_telemetry.delivery import deliver
+from kedro_telemetry.logs import stderr_logger
 from kedro_telemetry.recorder import PendingEvent
 
-__all__ = ["send_event"]
+__all__ = ["send_event", "send_telemetry_event"]
+
+# The value types kedro-telemetry 0.9.0 sent as they were; it made text of others.
+_SCALARS = (str, int, float, bool)
 
 
 def send_event(
@@ -33,12 +37,46 @@ def send_event(
     """
     _check_name(name)
     _check_properties(properties)
+    return _queue_under_consent(name, properties, project_path)
+
+
+def send_telemetry_event(
+    event_name: str,
+    properties: Mapping[str, Any] | None = None,
+    project_path: str | Path | None = None,
+) -> bool:
+    """kedro-telemetry 0.9.0's API for plugins, kept so that their calls still work.
+
+    The same consent and queue as :func:`send_event`, with 0.9.0's lenient
+    contract: a value that is not a string, number or boolean is sent as its
+    ``str()``, and nothing ever raises; any problem returns ``False``. ``True``
+    means the event was accepted for sending (0.9.0 waited for Heap's answer;
+    this only queues it, so the caller never waits).
+    """
+    try:
+        _check_name(event_name)
+        scalars = {
+            str(key): value if isinstance(value, _SCALARS) else str(value)
+            for key, value in (properties or {}).items()
+            if str(key)  # Heap refuses an event with an empty property name
+        }
+        return _queue_under_consent(event_name, scalars, project_path)
+    except Exception as error:
+        # The type only: the message could quote a property value.
+        stderr_logger().debug("send_telemetry_event skipped (%s)", type(error).__name__)
+        return False
+
+
+def _queue_under_consent(
+    name: str, properties: Mapping[str, Any], project_path: str | Path | None
+) -> bool:
+    """The one implementation behind both APIs: consent, base fields, outbox."""
     path = Path(project_path) if project_path is not None else None
     if not consent.decide(path).collects:
         return False
     merged: dict[str, Any] = dict(properties)
     if path is not None:
-        merged.update(_project_properties(path))
+        merged.update(project_properties(path))
     merged.update(facts.base_properties())  # the plugin's own fields win
     try:
         return deliver(PendingEvent(name, merged).finish())
@@ -46,7 +84,8 @@ def send_event(
         return False
 
 
-def _project_properties(path: Path) -> events.Properties:
+def project_properties(path: Path) -> events.Properties:
+    """The project's hashed names, or none when ``path`` is not a Kedro project."""
     try:
         return facts.project_from_path(path)
     except Exception:  # not a Kedro project after all: report no project data

@@ -18,9 +18,12 @@ if TYPE_CHECKING:
 __all__ = ["commands"]
 
 
+# No docstring on purpose: Kedro joins the help of every global group into its
+# own ``kedro --help`` text, so any help here would change Kedro's words.
+# ``kedro telemetry --help`` has its own text, on the group below.
 @click.group(name="kedro-telemetry")
 def commands() -> None:
-    """Commands contributed by Kedro-Telemetry."""
+    pass
 
 
 class _TelemetryGroup(click.Group):
@@ -193,7 +196,6 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
 
 
 def _current_project() -> Path | None:
-    from kedro.utils import find_kedro_project
+    from kedro_telemetry.compat import find_project
 
-    found: Path | None = find_kedro_project(Path.cwd())
-    return found
+    return find_project(Path.cwd())

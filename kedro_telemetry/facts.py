@@ -119,13 +119,14 @@ def statistics(catalog: Any) -> events.Properties:
 
 
 def _dataset_types(catalog: Any) -> Iterable[str | None]:
-    """The class path of every dataset that is not a parameter."""
-    names = [
-        name
-        for name in catalog.keys()  # noqa: SIM118 (a catalog, not a dict)
+    """The class path of every dataset that is not a parameter, on any Kedro."""
+    from kedro_telemetry.compat import dataset_class_paths
+
+    return [
+        class_path
+        for name, class_path in dataset_class_paths(catalog).items()
         if name != "parameters" and not name.startswith("params:")
     ]
-    return [catalog.get_type(name) for name in names]
 
 
 def _validator_classes(catalog: Any) -> list[str | None] | None:

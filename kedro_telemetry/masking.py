@@ -184,8 +184,6 @@ def _context_for(
 
 def _official_starters() -> frozenset[str]:
     """Kedro's own list of starter aliases, already imported by ``kedro new``."""
-    starters = sys.modules.get("kedro.framework.cli.starters")
-    specs = getattr(starters, "_OFFICIAL_STARTER_SPECS_DICT", None)
-    if isinstance(specs, dict) and specs:
-        return frozenset(str(alias) for alias in specs)
-    return _KNOWN_STARTERS
+    from kedro_telemetry.compat import official_starter_aliases
+
+    return official_starter_aliases() or _KNOWN_STARTERS

@@ -17,9 +17,12 @@ __all__ = [
     "PACKAGE",
     "PIPELINES",
     "PROJECT_NAME",
+    "add_pipeline_and_catalog",
     "isolated_environment",
     "kedro",
+    "kedro_has_validators",
     "kedro_without_hooks",
+    "kedro_without_plugin",
     "make_project",
     "python_code",
     "python_process",
@@ -129,6 +132,22 @@ def kedro_without_hooks(
     return run(argv, cwd=cwd, env=env, timeout=timeout)
 
 
+def kedro_has_validators() -> bool:
+    """Whether the installed Kedro reads ``validator:`` in the catalog (1.6+)."""
+    from kedro import __version__ as version
+
+    major, minor = (int(part) for part in version.split(".")[:2])
+    return (major, minor) >= (1, 6)
+
+
+def kedro_without_plugin(
+    *args: str, cwd: Path, env: dict[str, str], timeout: float = 180
+) -> subprocess.CompletedProcess[str]:
+    """The same command as if the plugin were not installed: no hooks, no commands."""
+    argv = [sys.executable, str(_SUPPORT / "kedro_without_plugin.py"), *args]
+    return run(argv, cwd=cwd, env=env, timeout=timeout)
+
+
 def make_project(parent: Path, env: dict[str, str]) -> Path:
     """``kedro new`` (offline template), plus pipelines, a catalog and parameters.
 
@@ -154,6 +173,16 @@ def make_project(parent: Path, env: dict[str, str]) -> Path:
         raise RuntimeError(f"kedro new failed:\n{result.stdout}\n{result.stderr}")
     project = parent / "spaceship-log"
     (project / ".telemetry").unlink()
+    add_pipeline_and_catalog(project)
+    return project
+
+
+def add_pipeline_and_catalog(project: Path) -> None:
+    """The pipelines, the catalog and the parameters ``make_project`` describes.
+
+    Kedro before 1.6 has no dataset validators and refuses the ``validator:``
+    key, so the compatibility tier's older Kedros get the catalog without it.
+    """
     package = project / "src" / PACKAGE
     shutil.copy(_SUPPORT / "project_files" / "pipeline_registry.py", package)
     shutil.copytree(
@@ -163,6 +192,12 @@ def make_project(parent: Path, env: dict[str, str]) -> Path:
         ignore=shutil.ignore_patterns("__pycache__"),
     )
     shutil.copy(_SUPPORT / "project_files" / "notes.py", package)
-    shutil.copy(_SUPPORT / "project_files" / "catalog.yml", project / "conf" / "base")
+    catalog = (_SUPPORT / "project_files" / "catalog.yml").read_text()
+    if not kedro_has_validators():
+        catalog = "".join(
+            line
+            for line in catalog.splitlines(keepends=True)
+            if not line.strip().startswith("validator:")
+        )
+    (project / "conf" / "base" / "catalog.yml").write_text(catalog)
     (project / "conf" / "base" / "parameters.yml").write_text("start: 3\n")
-    return project

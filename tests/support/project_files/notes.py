@@ -1,4 +1,8 @@
-"""A dataset class and a validator of the project's own: both count as ``custom``."""
+"""A dataset class and a validator of the project's own: both count as ``custom``.
+
+Written to load on every supported Kedro: 0.18 and 0.19 require ``_load`` and
+``_save``, 1.x ``load`` and ``save``.
+"""
 
 from typing import Any
 
@@ -14,6 +18,9 @@ class NoteDataset(AbstractDataset[Any, Any]):
 
     def save(self, data: Any) -> None:
         self._data = data
+
+    _load = load
+    _save = save
 
     def _describe(self) -> dict[str, Any]:
         return {}

@@ -10,6 +10,9 @@ from kedro.pipeline import Pipeline
 
 
 def register_pipelines() -> dict[str, Pipeline]:
-    pipelines = find_pipelines(raise_errors=True)
+    try:
+        pipelines = find_pipelines(raise_errors=True)
+    except TypeError:  # Kedro 0.18 has no ``raise_errors``
+        pipelines = find_pipelines()
     pipelines["__default__"] = sum(pipelines.values())
     return pipelines

@@ -1,0 +1,252 @@
+"""kedro-telemetry 0.9.0's names, as the tools of the Kedro ecosystem import them.
+
+Each import statement below is copied from a real caller; each runs in a real
+interpreter against a real project, and what it does is checked at the local
+Heap receiver, for a user who said yes, one who said no and one who did not say.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from kedro_telemetry.events import sha256_hex
+from tests.support.heap_receiver import HeapReceiver
+from tests.support.help_text import assert_kedros_help_unchanged
+from tests.support.kedro_env import python_code
+
+IMPORTS = {
+    "kedro-viz": "from kedro_telemetry.plugin import "
+    "_check_for_telemetry_consent, _get_heap_app_id, _get_or_create_uuid",
+    "kedro-viz (older)": "from kedro_telemetry.plugin import "
+    "_get_heap_app_id, _is_valid_syntax",
+    "vscode-kedro": "from kedro_telemetry.plugin import _check_for_telemetry_consent\n"
+    "from kedro_telemetry.plugin import _get_project_properties, _get_or_create_uuid",
+    "kedro-databricks": "from kedro_telemetry.plugin import ProjectMetadata",
+    "kedro tests": "from kedro_telemetry.plugin import KedroTelemetryHook, "
+    "telemetry_hook, _send_heap_event, _is_known_ci_env, KNOWN_CI_ENV_VAR_KEYS, "
+    "MISSING_USER_IDENTITY",
+    "plugins (0.9.0 API)": "from kedro_telemetry.api import send_telemetry_event",
+}
+
+
+def last_line(result: subprocess.CompletedProcess[str]) -> str:
+    """What the code printed last (importing Kedro may log a line first)."""
+    lines = result.stdout.strip().splitlines()
+    return lines[-1] if lines else ""
+
+
+@pytest.mark.parametrize("statement", IMPORTS.values(), ids=IMPORTS.keys())
+def test_every_0_9_0_import_statement_works(
+    statement: str, project: Path, env: dict[str, str]
+) -> None:
+    result = python_code(statement + "\nprint('imported')", cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+    assert last_line(result) == "imported"
+
+
+def test_project_metadata_is_kedros_own(project: Path, env: dict[str, str]) -> None:
+    code = (
+        "from kedro.framework.startup import ProjectMetadata as kedros\n"
+        "from kedro_telemetry.plugin import ProjectMetadata\n"
+        "print(ProjectMetadata is kedros)"
+    )
+    assert last_line(python_code(code, cwd=project, env=env)) == "True"
+
+
+# Everything a caller of the 0.9.0 names can observe, as JSON on stdout.
+PROBE = """
+import json
+from pathlib import Path
+from kedro_telemetry import plugin
+from kedro_telemetry.api import send_telemetry_event
+
+project = Path.cwd()
+report = {
+    "consent": plugin._check_for_telemetry_consent(project),
+    "identity": plugin._get_or_create_uuid(),
+    "app_id": plugin._get_heap_app_id(),
+    "properties": plugin._get_project_properties("ignored", project),
+    "heap_event": plugin._send_heap_event("Viz page", "ignored", {"page": "flow"}),
+    "plugin_event": send_telemetry_event(
+        "Plugin used", {"rows": 3, "tags": ["a", "b"], "fast": True, "": 1}, project
+    ),
+    "bad_name": send_telemetry_event("", {"rows": 3}, project),
+    "bad_properties": send_telemetry_event("Plugin used", 5, project),
+    "valid": [
+        plugin._is_valid_syntax(v) for v in ({"consent": True}, {"consent": 1}, [])
+    ],
+}
+print(json.dumps(report))
+"""
+
+CONSENT_STATES = {
+    "consented": ("consent: true\n", {}),
+    "opted-out": ("consent: false\n", {}),
+    "undecided": (None, {}),
+    "do-not-track": ("consent: true\n", {"DO_NOT_TRACK": "1"}),
+}
+
+
+def home_files(env: dict[str, str]) -> set[str]:
+    """Every file under the home directory but the outbox (the queue is ours)."""
+    home = Path(env["HOME"])
+    state = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    return {
+        str(path.relative_to(home))
+        for path in home.rglob("*")
+        if path.is_file() and state not in path.parents
+    }
+
+
+@pytest.mark.parametrize("state", CONSENT_STATES, ids=CONSENT_STATES.keys())
+def test_the_0_9_0_names_follow_consent_and_write_no_file(
+    state: str, project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    consent_file, variables = CONSENT_STATES[state]
+    if consent_file is not None:
+        (project / ".telemetry").write_text(consent_file)
+    project_files = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
+    before = home_files(env)
+
+    result = python_code(PROBE, cwd=project, env={**env, **variables})
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(last_line(result))
+    consented = state == "consented"
+    assert report["consent"] is consented  # undecided is no, never an implied yes
+    assert report["identity"] == sha256_hex(socket.gethostname())
+    assert report["app_id"] == "2388822444"
+    assert report["heap_event"] is consented
+    assert report["plugin_event"] is consented
+    assert report["bad_name"] is False
+    assert report["bad_properties"] is False
+    assert report["valid"] == [True, False, False]
+    assert home_files(env) == before  # 0.9.0 wrote ~/.config/kedro/telemetry.toml
+    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == (
+        project_files
+    )
+    if not consented:
+        assert report["properties"] == {}
+        receiver.wait_for(1, seconds=2)
+        assert receiver.accepted == []
+        return
+    assert report["properties"]["package_name"] == sha256_hex("spaceship_log")
+    assert report["properties"]["telemetry_version"] == "1.0.0"
+    events = {event["event"]: event for event in receiver.wait_for(2)}
+    assert sorted(events) == ["Plugin used", "Viz page"]
+    for event in events.values():
+        assert event["identity"] == report["identity"]  # a tool's events join ours
+        assert event["properties"]["package_name"] == sha256_hex("spaceship_log")
+    plugin_properties = events["Plugin used"]["properties"]
+    assert plugin_properties["rows"] == 3
+    assert plugin_properties["tags"] == "['a', 'b']"  # 0.9.0 sent str() of it
+    assert plugin_properties["fast"] == "true"
+    assert "" not in plugin_properties
+    assert events["Viz page"]["properties"]["page"] == "flow"
+
+
+def test_the_user_wide_setting_counts_for_callers_outside_a_project(
+    tmp_path: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    user_file = Path(env["XDG_CONFIG_HOME"]) / "kedro" / "telemetry.yml"
+    user_file.parent.mkdir(parents=True)
+    user_file.write_text("consent: true\n")
+    code = (
+        "from kedro_telemetry.plugin import _check_for_telemetry_consent as check\n"
+        "from kedro_telemetry.api import send_telemetry_event as send\n"
+        "print(check(None), send('Outside', {'n': object()}))"
+    )
+    result = python_code(code, cwd=tmp_path, env=env)
+    assert last_line(result).split() == ["True", "True"], result.stderr
+    (event,) = receiver.wait_for(1)
+    assert event["properties"]["n"].startswith("<object object at")
+
+
+def test_ci_detection_is_the_plugins_own(tmp_path: Path, env: dict[str, str]) -> None:
+    code = (
+        "from kedro_telemetry.plugin import _is_known_ci_env, KNOWN_CI_ENV_VAR_KEYS\n"
+        "print(_is_known_ci_env(KNOWN_CI_ENV_VAR_KEYS), _is_known_ci_env({'MY_CI'}))"
+    )
+    assert last_line(python_code(code, cwd=tmp_path, env=env)).split() == ["False"] * 2
+    ci = python_code(code, cwd=tmp_path, env={**env, "GITLAB_CI": "true"})
+    assert last_line(ci).split() == ["True", "True"]
+    mine = python_code(code, cwd=tmp_path, env={**env, "MY_CI": "1"})
+    assert last_line(mine).split() == ["False", "True"]
+
+
+# ``kedro run`` inside the probe's own interpreter, after the probe's set-up.
+KEDRO_RUN = """
+import sys
+from kedro.framework.cli.cli import main
+sys.argv = ["kedro", "run"]
+main()
+"""
+
+
+def consented_run_in_process(
+    setup: str, project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
+    """The probe's output and the one event its consented ``kedro run`` sent."""
+    (project / ".telemetry").write_text("consent: true\n")
+    result = python_code(setup + KEDRO_RUN, cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+    (event,) = receiver.wait_for(1)
+    return result, event
+
+
+# Kedro's own tests patch these names; a patched name must change nothing.
+PATCH_EVERY_NAME = """
+from kedro_telemetry import plugin
+
+def broken(*args, **kwargs):
+    raise AssertionError("the hooks called a patched 0.9.0 name")
+
+for name in plugin.__all__:
+    setattr(plugin, name, broken)
+"""
+
+
+def test_patching_the_0_9_0_names_changes_nothing(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    _, event = consented_run_in_process(PATCH_EVERY_NAME, project, env, receiver)
+    assert event["properties"]["command"] == "kedro run"
+    assert event["properties"]["number_of_nodes"] == 2
+
+
+# Reports at exit which of our modules the command loaded.
+REPORT_LOADED_MODULES = """
+import atexit, sys
+
+def report():
+    ours = sorted(name for name in sys.modules if name.startswith("kedro_telemetry"))
+    print("loaded:", *ours, file=sys.stderr)
+
+atexit.register(report)
+"""
+
+
+def test_the_hooks_never_import_the_compatibility_module(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    result, event = consented_run_in_process(
+        REPORT_LOADED_MODULES, project, env, receiver
+    )
+    loaded = set(result.stderr.split("loaded:")[-1].split())
+    assert {"kedro_telemetry.hooks", "kedro_telemetry.recorder"} <= loaded
+    assert "kedro_telemetry.plugin" not in loaded
+    assert "kedro_telemetry.api" not in loaded
+    assert event["properties"]["command"] == "kedro run"
+
+
+@pytest.mark.parametrize("where", ["project", "outside"])
+def test_kedro_help_reads_as_kedro_wrote_it(
+    where: str, project: Path, tmp_path: Path, env: dict[str, str]
+) -> None:
+    assert_kedros_help_unchanged(project if where == "project" else tmp_path, env)
