@@ -15,18 +15,23 @@ __all__ = [
     "DEFAULT_APP_ID",
     "DEFAULT_ENDPOINT",
     "ENDPOINT_VARIABLE",
+    "NO_WAIT_VARIABLE",
     "OPT_OUT_VARIABLES",
     "app_id",
     "debug_enabled",
     "disabling_variable",
     "endpoint",
     "is_ci",
+    "wait_allowed",
 ]
 
 OPT_OUT_VARIABLES = ("DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY")
 ENDPOINT_VARIABLE = "KEDRO_TELEMETRY_ENDPOINT"
 APP_ID_VARIABLE = "KEDRO_TELEMETRY_APP_ID"
 DEBUG_VARIABLE = "KEDRO_TELEMETRY_DEBUG"
+# Where nothing of ours outlives the command (a container), the command waits
+# up to a second to send its event; this variable turns that wait off.
+NO_WAIT_VARIABLE = "KEDRO_TELEMETRY_NO_WAIT"
 
 DEFAULT_ENDPOINT = "https://heapanalytics.com/api/track"
 DEFAULT_APP_ID = "2388822444"  # the Kedro project's production Heap app
@@ -83,3 +88,8 @@ def app_id() -> str:
 def is_ci() -> bool:
     """Whether a known CI service runs this process."""
     return any(_is_truthy(os.environ.get(name)) for name in CI_VARIABLES)
+
+
+def wait_allowed() -> bool:
+    """Whether a command whose sender could not outlive it may wait (1 s at most)."""
+    return not _is_truthy(os.environ.get(NO_WAIT_VARIABLE))

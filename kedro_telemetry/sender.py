@@ -1,7 +1,8 @@
 """The only module that speaks HTTP: drains the outbox into Heap's track API.
 
 It runs in a detached process started after a command ends (``python -m
-kedro_telemetry.sender``), or in the foreground for ``kedro telemetry flush``.
+kedro_telemetry.sender``), in the foreground for ``kedro telemetry flush``, or
+in a thread of the command itself where nothing outlives it (``before_exit``).
 Either way it works under one deadline that covers DNS, connecting, waiting for
 an answer and backing off, and it leaves what it could not send for next time.
 
@@ -39,6 +40,7 @@ __all__ = [
     "Report",
     "Sender",
     "deliver_outbox",
+    "drain_in_turns",
     "flush",
     "main",
 ]
@@ -281,6 +283,45 @@ def deliver_outbox(
     return sender.report
 
 
+def drain_in_turns(
+    deadline: float,
+    stop_requested: Callable[[], bool] = lambda: False,
+    lock: SenderLock | None = None,
+    outbox: Outbox | None = None,
+) -> list[Report]:
+    """Drain under the sender lock, then look again once the lock is released.
+
+    ``lock``, if given, is already held (handed down by the command that
+    started us); otherwise it is taken here, and if someone else holds it we
+    leave: they will look at the outbox after their release, as we do.
+
+    The look after the release is what keeps an event from being stranded: a
+    command that wrote its event and then found the lock taken started no
+    sender, counting on whoever held it. So, after each release, any event that
+    arrived since this turn began (not one that we already tried and that
+    failed) is a reason to take the lock again and go on, until the deadline.
+    """
+    outbox = outbox or Outbox.default()
+    reports: list[Report] = []
+    while (remaining := deadline - time.monotonic()) > 0 and not stop_requested():
+        if lock is None:
+            lock = SenderLock.default()
+            if not lock.acquire():
+                break  # a holder's look after its release covers our events
+        try:
+            seen = set(outbox.files())
+            outbox.remove_stale_temporaries()
+            reports.append(deliver_outbox(remaining, outbox, stop_requested))
+        finally:
+            lock.release()
+            lock = None
+        if not set(outbox.files()) - seen:
+            break
+    if lock is not None:
+        lock.release()  # handed down, but never used: the deadline had passed
+    return reports
+
+
 def _flush_request() -> Path:
     return paths.state_dir() / "flush.request"
 
@@ -303,6 +344,8 @@ def flush(seconds: float) -> Report:
     A background sender that is backing off from a failing endpoint would keep
     the outbox locked for up to a minute; the request file asks it to stop at
     its next step, so the person waiting on ``flush`` gets the outbox at once.
+    Like every holder of the lock, flush looks at the outbox after releasing
+    it, and wakes a sender for any event queued meanwhile.
     """
     started = time.monotonic()
     lock = SenderLock.default()
@@ -319,37 +362,61 @@ def flush(seconds: float) -> Report:
             finished=False,
             problem="another sender kept the outbox busy",
         )
+    outbox = Outbox.default()
+    seen: set[Path] = set()
     try:
-        Outbox.default().remove_stale_temporaries()
+        seen = set(outbox.files())
+        outbox.remove_stale_temporaries()
         return deliver_outbox(max(0.1, seconds - (time.monotonic() - started)))
     finally:
         lock.release()
+        _wake_for_newcomers(outbox, seen)
 
 
-def main() -> int:
-    """Entry point of the detached sender; never raises, always exits 0."""
+def _wake_for_newcomers(outbox: Outbox, seen: set[Path]) -> None:
+    """Start a sender for events queued while we held the lock (see ``wake_sender``)."""
+    try:
+        if set(outbox.files()) - seen:
+            from kedro_telemetry.delivery import wake_sender
+
+            wake_sender()
+    except Exception:  # the flush itself is done: this must not undo its report
+        logger.debug("could not wake a sender after the flush", exc_info=True)
+
+
+def main(arguments: list[str]) -> int:
+    """Entry point of the detached sender; never raises, always exits 0.
+
+    ``--after PID`` names the command that started us, ``--lock-fd N`` the
+    sender lock it handed down to us (POSIX).
+    """
     started = time.monotonic()
     try:
+        parent, descriptor = _parse(arguments)
         _log_to_file()
-        outbox = Outbox.default()
-        while True:
-            remaining = BACKGROUND_DEADLINE_SECONDS - (time.monotonic() - started)
+        logger.info("sender %d started", os.getpid())
+        lock = None
+        if descriptor is not None:
             lock = SenderLock.default()
-            if remaining <= 0 or not lock.acquire():
-                return 0  # a sender is already draining: it will see our events
-            try:
-                outbox.remove_stale_temporaries()
-                report = deliver_outbox(remaining, outbox, _flush_is_waiting)
-            finally:
-                lock.release()
+            if not lock.adopt(descriptor):
+                return 0  # not a lock we hold: whoever holds it drains
+        if parent is not None:
+            wait_for_parent(parent)
+        deadline = started + BACKGROUND_DEADLINE_SECONDS
+        for report in drain_in_turns(deadline, _flush_is_waiting, lock):
             _log_report(report)
-            # An event queued while we held the lock may have had its own sender
-            # give up on the lock; unless the endpoint is failing, look again.
-            if report.problem or _flush_is_waiting() or outbox.count() == 0:
-                return 0
     except Exception:
         logger.exception("the sender stopped on an unexpected error")
-        return 0
+    return 0
+
+
+def _parse(arguments: list[str]) -> tuple[int | None, int | None]:
+    """``--after PID`` and ``--lock-fd N``, each optional; anything else is ignored."""
+    values: dict[str, int] = {}
+    for flag, value in zip(arguments[::2], arguments[1::2], strict=False):
+        if flag in ("--after", "--lock-fd") and value.isdigit():
+            values[flag] = int(value)
+    return values.get("--after"), values.get("--lock-fd")
 
 
 def _log_report(report: Report) -> None:
@@ -384,20 +451,44 @@ def wait_for_parent(parent_pid: int, limit: float = _PARENT_WAIT_SECONDS) -> Non
     Importing ``requests`` alone takes a quarter of a second of CPU: started
     while Kedro shuts down, the sender would compete with it for the cores. A
     notebook's kernel never exits, hence the limit.
+
+    On POSIX the parent's exit shows as ``getppid()`` changing (we are
+    reparented). On Windows ``getppid()`` keeps the parent's pid after it
+    exits, so we wait on the parent's process handle instead.
     """
+    if sys.platform == "win32":
+        _wait_for_windows_process(parent_pid, limit)
+        return
     deadline = time.monotonic() + limit
     while os.getppid() == parent_pid and time.monotonic() < deadline:
         time.sleep(0.02)
 
 
-def _parent_from(arguments: list[str]) -> int | None:
-    if len(arguments) == 2 and arguments[0] == "--after" and arguments[1].isdigit():
-        return int(arguments[1])
-    return None
+def _wait_for_windows_process(pid: int, limit: float) -> None:
+    """Wait until process ``pid`` ends, ``limit`` seconds at most (Windows only).
+
+    ``OpenProcess(SYNCHRONIZE)`` then ``WaitForSingleObject``. If the process is
+    already gone, OpenProcess fails and we go on at once; if its pid was reused
+    meanwhile, we wait on a stranger, for ``limit`` at most.
+    """
+    if sys.platform == "win32":  # the branch mypy checks only for Windows
+        import ctypes
+        from ctypes import wintypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        kernel32.OpenProcess.restype = wintypes.HANDLE
+        kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+        kernel32.WaitForSingleObject.argtypes = (wintypes.HANDLE, wintypes.DWORD)
+        kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
+        synchronize = 0x00100000
+        handle = kernel32.OpenProcess(synchronize, False, pid)
+        if not handle:
+            return
+        try:
+            kernel32.WaitForSingleObject(handle, int(limit * 1000))
+        finally:
+            kernel32.CloseHandle(handle)
 
 
 if __name__ == "__main__":
-    parent = _parent_from(sys.argv[1:])
-    if parent is not None:
-        wait_for_parent(parent)
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))
