@@ -401,7 +401,7 @@ def main(arguments: list[str]) -> int:
             if not lock.adopt(descriptor):
                 return 0  # not a lock we hold: whoever holds it drains
         if parent is not None:
-            wait_for_parent(parent)
+            wait_for_parent(parent, give_up=_flush_is_waiting)
         deadline = started + BACKGROUND_DEADLINE_SECONDS
         for report in drain_in_turns(deadline, _flush_is_waiting, lock):
             _log_report(report)
@@ -445,31 +445,41 @@ def _log_to_file() -> None:
     logger.propagate = False
 
 
-def wait_for_parent(parent_pid: int, limit: float = _PARENT_WAIT_SECONDS) -> None:
+def wait_for_parent(
+    parent_pid: int,
+    limit: float = _PARENT_WAIT_SECONDS,
+    give_up: Callable[[], bool] = lambda: False,
+) -> None:
     """Let the ``kedro`` command that started us exit before we use any CPU.
 
     Importing ``requests`` alone takes a quarter of a second of CPU: started
     while Kedro shuts down, the sender would compete with it for the cores. A
-    notebook's kernel never exits, hence the limit.
+    notebook's kernel never exits, hence the limit; ``give_up`` ends the wait
+    early (a flush that wants the lock we hold).
 
     On POSIX the parent's exit shows as ``getppid()`` changing (we are
     reparented). On Windows ``getppid()`` keeps the parent's pid after it
     exits, so we wait on the parent's process handle instead.
     """
-    if sys.platform == "win32":
-        _wait_for_windows_process(parent_pid, limit)
-        return
     deadline = time.monotonic() + limit
+    if sys.platform == "win32":
+        _wait_for_windows_process(parent_pid, deadline, give_up)
+        return
     while os.getppid() == parent_pid and time.monotonic() < deadline:
+        if give_up():
+            return
         time.sleep(0.02)
 
 
-def _wait_for_windows_process(pid: int, limit: float) -> None:
-    """Wait until process ``pid`` ends, ``limit`` seconds at most (Windows only).
+def _wait_for_windows_process(
+    pid: int, deadline: float, give_up: Callable[[], bool]
+) -> None:
+    """Wait for process ``pid`` to end, until ``deadline`` at most (Windows only).
 
-    ``OpenProcess(SYNCHRONIZE)`` then ``WaitForSingleObject``. If the process is
-    already gone, OpenProcess fails and we go on at once; if its pid was reused
-    meanwhile, we wait on a stranger, for ``limit`` at most.
+    ``OpenProcess(SYNCHRONIZE)``, then ``WaitForSingleObject`` in 0.1 s slices
+    so that ``give_up`` is heard. If the process is already gone, OpenProcess
+    fails and we go on at once; if its pid was reused meanwhile, we wait on a
+    stranger, until the deadline at most.
     """
     if sys.platform == "win32":  # the branch mypy checks only for Windows
         import ctypes
@@ -480,12 +490,15 @@ def _wait_for_windows_process(pid: int, limit: float) -> None:
         kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
         kernel32.WaitForSingleObject.argtypes = (wintypes.HANDLE, wintypes.DWORD)
         kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
-        synchronize = 0x00100000
+        synchronize, wait_timeout = 0x00100000, 0x102
         handle = kernel32.OpenProcess(synchronize, False, pid)
         if not handle:
             return
         try:
-            kernel32.WaitForSingleObject(handle, int(limit * 1000))
+            while not give_up() and (left := deadline - time.monotonic()) > 0:
+                slice_ms = int(min(left, 0.1) * 1000)
+                if kernel32.WaitForSingleObject(handle, slice_ms) != wait_timeout:
+                    return  # ended (or the handle failed: waiting longer is no use)
         finally:
             kernel32.CloseHandle(handle)
 
