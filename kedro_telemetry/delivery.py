@@ -59,10 +59,28 @@ def wake_sender() -> None:
     for any event that arrived meanwhile. Our event is written before we try
     the lock; if the try fails, someone holds the lock at that moment, so their
     release, and the look after it, come after our event was on disk.
+
+    The process start itself happens in a thread: on a busy machine it waits
+    milliseconds for the child to be scheduled, which the hook need not
+    spend. The thread is not a daemon, so the interpreter still starts the
+    sender before it exits.
     """
     lock = SenderLock.default()
     if not lock.acquire():
         return  # a sender is at work, or about to be: it will see our event
+    try:
+        threading.Thread(
+            target=_start_sender_holding,
+            args=(lock,),
+            name="kedro-telemetry-start-sender",
+        ).start()
+    except BaseException:
+        lock.release()
+        raise
+
+
+def _start_sender_holding(lock: SenderLock) -> None:
+    """Start a sender that inherits ``lock``; never raises (no boundary in a thread)."""
     try:
         if not SenderLock.CAN_HAND_DOWN:
             # Windows: the sender takes the lock itself. In the gap another
@@ -70,6 +88,8 @@ def wake_sender() -> None:
             # and leaves: correct, just not as frugal as on POSIX.
             lock.release()
         start_sender(lock.descriptor())
+    except Exception:
+        pass  # the event stays queued for the next command
     finally:
         lock.release()  # the sender holds the lock through its own descriptor
 
