@@ -11,15 +11,22 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
+from kedro_telemetry.outbox import Outbox
 from tests.support.delivery_tools import (
+    FlushResult,
     Senders,
+    TimedReceiver,
     assert_nothing_stored_twice,
+    consent,
+    flush,
+    queue_without_sending,
     queued_keys,
     wait_until,
 )
-from tests.support.heap_receiver import HeapReceiver
+from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import run
 
 _STARTED = re.compile(r"sender \d+ started")
@@ -158,3 +165,54 @@ def test_a_long_lived_process_keeps_no_zombie_sender_and_no_resource_warning(
     # One sender per round, each waited for by the process that started it.
     assert senders_started(state_dir) == 3
     wait_until(lambda: not senders.pids(), "every sender has exited")
+
+
+def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
+    project: Path,
+    env: dict[str, str],
+    timed_receiver: TimedReceiver,
+    senders: Senders,
+    state_dir: Path,
+) -> None:
+    """A command that finds the lock taken starts no sender: the holder must look.
+
+    Here the holder is a flush whose only request hangs past its timeout. The
+    second event is queued while it holds the lock, as a command that found
+    the lock taken would leave it; once the flush lets go, it must wake a
+    sender for it.
+    """
+    consent(project)
+    [first] = queue_without_sending(project, env, senders, 1)
+    timed_receiver.answer(Answer(behaviour="slow"), then=Answer())
+    done: list[FlushResult] = []
+    flushing = threading.Thread(
+        target=lambda: done.append(flush(project, env, timeout=3))
+    )
+    flushing.start()
+    wait_until(lambda: timed_receiver.request_count >= 1, "the flush posted")
+    assert senders.lock_is_held()
+    record = {
+        "endpoint": env["KEDRO_TELEMETRY_ENDPOINT"],
+        "app_id": "2388822444",
+        "event": {
+            "identity": "0" * 64,
+            "event": "CLI command",
+            "timestamp": "2026-01-01T00:00:00+00:00",
+            "idempotency_key": "queued-during-the-flush",
+            "properties": {"command": "kedro info"},
+        },
+    }
+    Outbox(state_dir / "outbox").put(record)
+    flushing.join(timeout=120)
+    [result] = done
+    assert result.sent == 0 and result.left >= 1
+
+    wait_until(
+        lambda: "queued-during-the-flush" in timed_receiver.accepted_keys(),
+        "the event queued during the flush arrived",
+        60,
+    )
+    assert timed_receiver.accepted_keys() == {first, "queued-during-the-flush"}
+    senders.wait_until_gone()
+    assert queued_keys(state_dir) == []
+    assert senders_started(state_dir) == 1  # woken by the flush
