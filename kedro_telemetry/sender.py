@@ -395,11 +395,11 @@ def main(arguments: list[str]) -> int:
         parent, descriptor = _parse(arguments)
         _log_to_file()
         logger.info("sender %d started", os.getpid())
-        lock = None
+        lock: SenderLock | None = None
         if descriptor is not None:
             lock = SenderLock.default()
             if not lock.adopt(descriptor):
-                return 0  # not a lock we hold: whoever holds it drains
+                lock = None  # not the lock after all: try to take it ourselves
         if parent is not None:
             wait_for_parent(parent, give_up=_flush_is_waiting)
         deadline = started + BACKGROUND_DEADLINE_SECONDS
