@@ -37,6 +37,7 @@ _CLEARED = (
     environment.ENDPOINT_VARIABLE,
     environment.APP_ID_VARIABLE,
     environment.DEBUG_VARIABLE,
+    environment.NO_WAIT_VARIABLE,
     "KEDRO_LOGGING_CONFIG",
 )
 
