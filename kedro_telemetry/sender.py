@@ -291,9 +291,9 @@ def drain_in_turns(
 ) -> list[Report]:
     """Drain under the sender lock, then look again once the lock is released.
 
-    ``lock``, if given, is already held (handed down by the command that
-    started us); otherwise it is taken here, and if someone else holds it we
-    leave: they will look at the outbox after their release, as we do.
+    ``lock``, if given, is already held (by us, or handed down by the command
+    that started us); otherwise it is taken here, and if someone else holds it
+    we leave: they will look at the outbox after their release, as we do.
 
     The look after the release is what keeps an event from being stranded: a
     command that wrote its event and then found the lock taken started no
@@ -318,7 +318,7 @@ def drain_in_turns(
         if not set(outbox.files()) - seen:
             break
     if lock is not None:
-        lock.release()  # handed down, but never used: the deadline had passed
+        lock.release()  # held but unused: out of time, or a flush is waiting
     return reports
 
 
@@ -395,11 +395,11 @@ def main(arguments: list[str]) -> int:
         parent, descriptor = _parse(arguments)
         _log_to_file()
         logger.info("sender %d started", os.getpid())
-        lock: SenderLock | None = None
-        if descriptor is not None:
-            lock = SenderLock.default()
-            if not lock.adopt(descriptor):
-                lock = None  # not the lock after all: try to take it ourselves
+        lock = SenderLock.default()
+        # Windows hands no lock down: take it now, before waiting, so that the
+        # other senders of a burst see it taken and leave at once.
+        if (descriptor is None or not lock.adopt(descriptor)) and not lock.acquire():
+            return 0  # the holder looks at the outbox after its release
         if parent is not None:
             wait_for_parent(parent, give_up=_flush_is_waiting)
         deadline = started + BACKGROUND_DEADLINE_SECONDS
