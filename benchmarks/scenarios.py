@@ -11,6 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from exitprobe import measure_exit_waits
 from hookprobe import measure_hooks
 from measure import Workspace, settle_senders, time_command, time_kedro
 from network import Network, Tally
@@ -51,10 +52,13 @@ class Scenario:
         return _HEALTHY_GRACE if self.endpoint == "healthy" else _HANGING_GRACE
 
     def command(self, workspace: Workspace) -> list[str]:
-        kedro = [str(workspace.venv.kedro), *self.args]
+        return self.as_pid_1([str(workspace.venv.kedro), *self.args])
+
+    def as_pid_1(self, command: list[str]) -> list[str]:
+        """``command``, made PID 1 of a fresh namespace if the scenario says so."""
         if self.pid_namespace:
-            return ["unshare", "--pid", "--fork", "--mount-proc", *kedro]
-        return kedro
+            return ["unshare", "--pid", "--fork", "--mount-proc", *command]
+        return command
 
     def venv_keys(self, available: list[str]) -> list[str]:
         return [key for key in available if self.compare_old or key != "B"]
@@ -119,6 +123,8 @@ class ScenarioResult:
     tally: Tally | None = None
     killed_senders: int = 0
     hook_ms: dict[str, float] = field(default_factory=dict)
+    # PID 1 scenarios: seconds from queuing the event to the end of the wait.
+    exit_waits: list[float] = field(default_factory=list)
 
 
 # The module holding each plugin's ``KedroTelemetryHook``.
@@ -156,8 +162,9 @@ def run_scenario(
                 result.cpu[key].append(timing.cpu)
         _progress(scenario, round_number, rounds, result)
     result.tally = network.tally().since(before)
-    if scenario.pid_namespace:
-        return result  # the hooks' time is the same in a namespace
+    if scenario.pid_namespace:  # the hooks' time is the same in a namespace
+        result.exit_waits = _exit_waits(scenario, workspaces["C"], extra_env, rounds)
+        return result
     for key, module in HOOK_MODULES.items():
         if key == "B" and scenario.endpoint != "healthy":
             continue
@@ -188,6 +195,18 @@ def _hook_time(
 
     out_file = workspace.project.parent / "hook-times.json"
     return measure_hooks(run_probe, module, runs, out_file)
+
+
+def _exit_waits(
+    scenario: Scenario, workspace: Workspace, extra_env: dict[str, str], runs: int
+) -> list[float]:
+    def run_probe(probe: list[str]) -> None:
+        command = [str(workspace.venv.python), *probe, *scenario.args]
+        time_command(workspace, scenario.as_pid_1(command), extra_env)
+        settle_senders(workspace, scenario.sender_grace)
+
+    out_file = workspace.project.parent / "exit-wait.json"
+    return measure_exit_waits(run_probe, runs, out_file)
 
 
 def delivery_latency(
