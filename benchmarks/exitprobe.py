@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import atexit
 import json
+import subprocess
 import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["measure_exit_waits"]
+__all__ = ["budget", "measure_exit_waits"]
 
 
 def measure_exit_waits(
@@ -39,6 +40,20 @@ def measure_exit_waits(
         if "queued" in marks and "waited" in marks:
             waits.append(marks["waited"] - marks["queued"])
     return waits
+
+
+def budget(python: Path) -> float:
+    """The budget of the checkout installed for ``python``, as it says itself."""
+    code = "from kedro_telemetry.before_exit import BUDGET_SECONDS as b; print(b)"
+    found = subprocess.run(
+        [str(python), "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        stdin=subprocess.DEVNULL,
+    )
+    return float(found.stdout)
 
 
 def _probe(out_file: str, kedro_args: list[str]) -> None:

@@ -116,7 +116,7 @@ def namespace_row(result: ScenarioResult, version: str) -> Row:
         row.notes.append(
             f"timed inside the process, {len(waits)} runs: from queuing the event "
             f"to the end of the wait at exit, median {statistics.median(waits):.3f} s,"
-            f" worst {max(waits):.3f} s (the budget is 0.9 s)"
+            f" worst {max(waits):.3f} s (the plugin's budget: {result.exit_budget} s)"
         )
     cpu = result.cpu
     row.notes.append(

@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from exitprobe import measure_exit_waits
+from exitprobe import budget, measure_exit_waits
 from hookprobe import measure_hooks
 from measure import Workspace, settle_senders, time_command, time_kedro
 from network import Network, Tally
@@ -123,8 +123,10 @@ class ScenarioResult:
     tally: Tally | None = None
     killed_senders: int = 0
     hook_ms: dict[str, float] = field(default_factory=dict)
-    # PID 1 scenarios: seconds from queuing the event to the end of the wait.
+    # PID 1 scenarios: seconds from queuing the event to the end of the wait,
+    # and the most the plugin allows.
     exit_waits: list[float] = field(default_factory=list)
+    exit_budget: float = 0.0
 
 
 # The module holding each plugin's ``KedroTelemetryHook``.
@@ -164,6 +166,7 @@ def run_scenario(
     result.tally = network.tally().since(before)
     if scenario.pid_namespace:  # the hooks' time is the same in a namespace
         result.exit_waits = _exit_waits(scenario, workspaces["C"], extra_env, rounds)
+        result.exit_budget = budget(workspaces["C"].venv.python)
         return result
     for key, module in HOOK_MODULES.items():
         if key == "B" and scenario.endpoint != "healthy":

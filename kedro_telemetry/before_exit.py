@@ -26,9 +26,11 @@ __all__ = ["BUDGET_SECONDS", "send_before_exit"]
 
 # How long after queuing its last event the process may still be waiting for
 # it at exit. Counted from the queuing, not from the wait, so that the work the
-# thread does while Kedro shuts down (and the CPU it takes from it) is inside
-# the budget; under the 1 s promised, for the thread's start and the stop.
-BUDGET_SECONDS = 0.9
+# thread does while Kedro shuts down is inside the budget. The 0.2 s left of
+# the 1 s promised cover what the plugin costs besides (its hooks, the CPU the
+# thread takes from Kedro on a busy machine); ``make bench`` checks the sum.
+# With a healthy endpoint the event is out in about 0.2 s.
+BUDGET_SECONDS = 0.8
 # How long the thread may keep trying while the process still runs (a long
 # ``kedro run``); the same deadline as the background sender.
 _DRAIN_SECONDS = 60.0
