@@ -74,6 +74,8 @@ def wake_sender() -> None:
             args=(lock,),
             name="kedro-telemetry-start-sender",
         ).start()
+    except RuntimeError:  # no new threads once the interpreter shuts down
+        _start_sender_holding(lock)
     except BaseException:
         lock.release()
         raise
