@@ -53,6 +53,9 @@ _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 15.0
 _PARENT_WAIT_SECONDS = 5.0
 _FLUSH_REQUEST_LIFETIME = 600.0
+# How long a background sender keeps the lock after draining, for the commands
+# of a burst that end a little later (see ``drain_in_turns``).
+_LINGER_SECONDS = 1.0
 
 logger = logging.getLogger("kedro_telemetry")
 
@@ -288,6 +291,7 @@ def drain_in_turns(
     stop_requested: Callable[[], bool] = lambda: False,
     lock: SenderLock | None = None,
     outbox: Outbox | None = None,
+    linger: float = 0.0,
 ) -> list[Report]:
     """Drain under the sender lock, then look again once the lock is released.
 
@@ -300,6 +304,10 @@ def drain_in_turns(
     sender, counting on whoever held it. So, after each release, any event that
     arrived since this turn began (not one that we already tried and that
     failed) is a reason to take the lock again and go on, until the deadline.
+
+    ``linger`` keeps the lock that many seconds after a drain, watching for
+    newcomers: the commands of a burst that end a little apart then find the
+    lock taken and start no sender of their own.
     """
     outbox = outbox or Outbox.default()
     reports: list[Report] = []
@@ -312,6 +320,11 @@ def drain_in_turns(
             seen = set(outbox.files())
             outbox.remove_stale_temporaries()
             reports.append(deliver_outbox(remaining, outbox, stop_requested))
+            end = min(deadline, time.monotonic() + linger)
+            while time.monotonic() < end and not stop_requested():
+                if set(outbox.files()) - seen:
+                    break
+                time.sleep(0.1)
         finally:
             lock.release()
             lock = None
@@ -403,7 +416,10 @@ def main(arguments: list[str]) -> int:
         if parent is not None:
             wait_for_parent(parent, give_up=_flush_is_waiting)
         deadline = started + BACKGROUND_DEADLINE_SECONDS
-        for report in drain_in_turns(deadline, _flush_is_waiting, lock):
+        turns = drain_in_turns(
+            deadline, _flush_is_waiting, lock, linger=_LINGER_SECONDS
+        )
+        for report in turns:
             _log_report(report)
     except Exception:
         logger.exception("the sender stopped on an unexpected error")
