@@ -111,6 +111,11 @@ def namespace_row(result: ScenarioResult, version: str) -> Row:
         + " ".join(f"{value:+.3f}" for value in added)
         + f" (worst {max(added):+.3f})"
     )
+    row.notes.append(
+        f"fastest of {len(added)} runs (the least disturbed): Kedro alone "
+        f"{min(times['A']):.3f}, this project {min(times['C']):.3f} "
+        f"({min(times['C']) - min(times['A']):+.3f} s)"
+    )
     if result.exit_waits:
         waits = result.exit_waits
         row.notes.append(
