@@ -12,15 +12,23 @@ import statistics
 from collections import Counter
 from collections.abc import Sequence
 
+from burst import BurstResult
 from importcost import ImportCost
 from report import Row, seconds_cell
 from scenarios import ScenarioResult
 from venvs import LABELS
 
-__all__ = ["delivery_row", "import_row", "scenario_row"]
+__all__ = [
+    "burst_row",
+    "delivery_row",
+    "import_row",
+    "namespace_row",
+    "scenario_row",
+]
 
 IMPORT_TARGET_MS = 5.0
 DELIVERY_TARGET_S = 5.0
+BURST_SENDERS_TARGET = 2
 
 
 def scenario_row(result: ScenarioResult, imports: dict[str, ImportCost]) -> Row:
@@ -69,6 +77,88 @@ def scenario_row(result: ScenarioResult, imports: dict[str, ImportCost]) -> Row:
             "this project's senders killed after the grace period: "
             f"{result.killed_senders}"
         )
+    return row
+
+
+def namespace_row(result: ScenarioResult, version: str) -> Row:
+    """A command as PID 1 of its namespace: seconds added, events delivered.
+
+    In a PID namespace nothing outlives the command, so an event of this
+    project's ``version`` recorded at all was sent before the command ended.
+    The target is on the seconds added to Kedro alone (paired per round), and,
+    with a healthy endpoint, on every run's event arriving.
+    """
+    scenario, times = result.scenario, result.times
+    added = [c - a for c, a in zip(times["C"], times["A"], strict=True)]
+    median_added = statistics.median(added)
+    runs = len(times["C"]) + 1  # the warm-up round sends too
+    delivered = result.tally.events.get(version, 0) if result.tally else 0
+    healthy = scenario.endpoint == "healthy"
+    old = None
+    if "B" in times:
+        old = seconds_cell(times["B"], times["A"])
+    row = Row(
+        scenario.title,
+        seconds_cell(times["A"], None),
+        old,
+        f"{statistics.median(times['C']):.3f} (+{median_added:.2f} s, "
+        f"{delivered} of {runs} events delivered)",
+        f"<= +{scenario.target:.1f} s" + (", every event" if healthy else ""),
+        met=median_added <= scenario.target and (delivered == runs or not healthy),
+    )
+    row.notes.append(
+        "seconds added per round (wall time, paired with Kedro alone): "
+        + " ".join(f"{value:+.3f}" for value in added)
+        + f" (worst {max(added):+.3f})"
+    )
+    row.notes.append(
+        f"fastest of {len(added)} runs (the least disturbed): Kedro alone "
+        f"{min(times['A']):.3f}, this project {min(times['C']):.3f} "
+        f"({min(times['C']) - min(times['A']):+.3f} s)"
+    )
+    if result.exit_waits:
+        waits = result.exit_waits
+        row.notes.append(
+            f"timed inside the process, {len(waits)} runs: from queuing the event "
+            f"to the end of the wait at exit, median {statistics.median(waits):.3f} s,"
+            f" worst {max(waits):.3f} s (the plugin's budget: {result.exit_budget} s)"
+        )
+    cpu = result.cpu
+    row.notes.append(
+        "CPU seconds (user+sys) of the namespace, median: "
+        f"Kedro alone {seconds_cell(cpu['A'], None)}, "
+        f"this project {seconds_cell(cpu['C'], cpu['A'])}"
+    )
+    if result.tally is not None:
+        row.notes.append(
+            f"events recorded by version (warm-up included): "
+            f"{_counts(result.tally.events)}; DNS queries: "
+            f"{_counts(result.tally.dns_queries)}; black-hole connections: "
+            f"{result.tally.held_connections}"
+        )
+    return row
+
+
+def burst_row(result: BurstResult) -> Row:
+    """Many commands at once: how many senders they started, and at what CPU cost."""
+    per_event = result.sender_cpu / max(1, result.delivered)
+    row = Row(
+        f"{result.commands} consented `kedro info` at once: senders started, "
+        "sender CPU per event",
+        None,
+        "sent in the foreground",
+        f"{result.senders} sender(s), {per_event * 1000:.0f} ms CPU per event, "
+        f"{result.delivered} of {result.commands} events delivered",
+        f"<= {BURST_SENDERS_TARGET} senders, every event",
+        met=result.senders <= BURST_SENDERS_TARGET
+        and result.delivered == result.commands,
+    )
+    row.notes.append(
+        f"senders counted and timed as they exited (the benchmark adopts them as "
+        f"a child subreaper): {result.sender_cpu:.2f} s CPU in all, against "
+        f"{result.command_cpu:.2f} s for the {result.commands} commands; the last "
+        f"event arrived {result.last_arrival:.2f} s after the first command started"
+    )
     return row
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -25,12 +26,13 @@ from pathlib import Path
 from typing import Any
 
 import namespace
+from burst import run_burst
 from importcost import ImportCost, measure_import
 from measure import Workspace, settle_senders
 from network import Network
 from project import make_template, prepare_workspace, scrubbed_environment
-from report import render
-from rows import delivery_row, import_row, scenario_row
+from report import Row, render
+from rows import burst_row, delivery_row, import_row, namespace_row, scenario_row
 from scenarios import SCENARIOS, ScenarioResult, delivery_latency, run_scenario
 from tls import HEAP_HOST, Certificates, make_certificates
 from venvs import Venv, build_all, locate
@@ -79,6 +81,12 @@ def _parse(argv: list[str]) -> argparse.Namespace:
         "--delivery-runs", type=int, default=3, help="delivery checks (default 3)"
     )
     parser.add_argument(
+        "--burst",
+        type=int,
+        default=20,
+        help="commands started at once in the burst row (default 20; 0 skips it)",
+    )
+    parser.add_argument(
         "--scenarios",
         default=",".join(s.key for s in SCENARIOS),
         help="comma-separated subset of: " + ", ".join(s.key for s in SCENARIOS),
@@ -123,7 +131,10 @@ def _measure(args: argparse.Namespace) -> int:
         raw["imports"] = {key: asdict(cost) for key, cost in imports.items()}
         rows = []
         for result in _scenarios(args, workspaces, network):
-            rows.append(scenario_row(result, imports))
+            if result.scenario.pid_namespace:
+                rows.append(namespace_row(result, _version()))
+            else:
+                rows.append(scenario_row(result, imports))
             raw[result.scenario.key] = {
                 "wall": result.times,
                 "cpu": result.cpu,
@@ -136,6 +147,8 @@ def _measure(args: argparse.Namespace) -> int:
         )
         raw["delivery"] = {"after_exit": after_exit, "after_start": after_start}
         rows.append(delivery_row(after_exit, after_start, missing))
+        if args.burst:
+            rows.append(_burst(workspaces["C"], network, args.burst, raw))
     finally:
         network.stop()
         for workspace in workspaces.values():
@@ -148,6 +161,27 @@ def _measure(args: argparse.Namespace) -> int:
         f"(also in {BENCH / 'results.md'}; every sample in raw.json)", file=sys.stderr
     )
     return 0
+
+
+def _burst(
+    workspace: Workspace, network: Network, commands: int, raw: dict[str, Any]
+) -> Row:
+    print(f"burst of {commands} ...", file=sys.stderr, flush=True)
+    settle_senders(workspace, grace=10.0)
+    env = {**workspace.env, **network.configure("healthy")}
+    result = run_burst(
+        workspace.venv.kedro, workspace.project, env, commands, network.recording
+    )
+    settle_senders(workspace, grace=0.0)
+    raw["burst"] = asdict(result)
+    return burst_row(result)
+
+
+def _version() -> str:
+    """This checkout's version, which its events carry as ``telemetry_version``."""
+    source = (REPO / "kedro_telemetry" / "__init__.py").read_text(encoding="utf-8")
+    found = re.search(r'^__version__ = "([^"]+)"', source, re.MULTILINE)
+    return found[1] if found else "?"
 
 
 def _workspaces(venvs: dict[str, Venv]) -> dict[str, Workspace]:

@@ -15,6 +15,7 @@ __all__ = [
     "DEFAULT_APP_ID",
     "DEFAULT_ENDPOINT",
     "ENDPOINT_VARIABLE",
+    "NO_WAIT_VARIABLE",
     "OPT_OUT_VARIABLES",
     "REPORTED_VARIABLE",
     "app_id",
@@ -25,6 +26,7 @@ __all__ = [
     "mark_reported",
     "take_reported_marker",
     "unmark_reported",
+    "wait_allowed",
 ]
 
 OPT_OUT_VARIABLES = ("DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY")
@@ -34,6 +36,9 @@ DEBUG_VARIABLE = "KEDRO_TELEMETRY_DEBUG"
 # Set by a reported ``kedro`` command for the processes it starts; holds the
 # command's process id only (a number the kernel reuses, nothing about the user).
 REPORTED_VARIABLE = "KEDRO_TELEMETRY_REPORTED"
+# Where nothing of ours outlives the command (a container), the command waits
+# up to a second to send its event; this variable turns that wait off.
+NO_WAIT_VARIABLE = "KEDRO_TELEMETRY_NO_WAIT"
 
 DEFAULT_ENDPOINT = "https://heapanalytics.com/api/track"
 DEFAULT_APP_ID = "2388822444"  # the Kedro project's production Heap app
@@ -115,3 +120,8 @@ def take_reported_marker() -> bool:
     started from here afterwards are the user's own, and report.
     """
     return os.environ.pop(REPORTED_VARIABLE, None) is not None
+
+
+def wait_allowed() -> bool:
+    """Whether a command whose sender could not outlive it may wait (1 s at most)."""
+    return not _is_truthy(os.environ.get(NO_WAIT_VARIABLE))

@@ -299,7 +299,15 @@ class SenderLock:
 
     The operating system releases it when the holder exits, even after a crash,
     so a lock is never left stale.
+
+    On POSIX it is an ``flock``, which belongs to the open file description, not
+    to the process: a child that inherits the descriptor holds the same lock,
+    and keeps it when the parent closes its copy. That is how a command hands
+    the lock to the sender it starts, with no moment where nobody holds it.
+    Windows' ``msvcrt.locking`` cannot be handed down that way.
     """
+
+    CAN_HAND_DOWN = os.name != "nt"
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -326,6 +334,31 @@ class SenderLock:
         if self._handle is not None:
             self._handle.close()  # closing the descriptor releases the lock
             self._handle = None
+
+    def descriptor(self) -> int | None:
+        """The held lock's descriptor, for a child process to inherit (POSIX)."""
+        return None if self._handle is None else self._handle.fileno()
+
+    def adopt(self, descriptor: int) -> bool:
+        """Take over the lock a parent acquired and handed down as ``descriptor``.
+
+        Only a descriptor of this very lock file is adopted, and only while it
+        still holds the lock (locking it again through the same open file
+        description succeeds at once); anything else is closed and refused.
+        """
+        try:
+            handle = os.fdopen(descriptor, "a+b")
+        except OSError:
+            return False
+        try:
+            same = os.path.samestat(os.fstat(descriptor), os.stat(self.path))
+        except OSError:
+            same = False
+        if same and _try_lock(handle):
+            self._handle = handle
+            return True
+        handle.close()
+        return False
 
     @contextlib.contextmanager
     def held(self, wait_seconds: float = 0.0) -> Iterator[bool]:

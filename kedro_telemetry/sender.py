@@ -1,7 +1,8 @@
 """The only module that speaks HTTP: drains the outbox into Heap's track API.
 
 It runs in a detached process started after a command ends (``python -m
-kedro_telemetry.sender``), or in the foreground for ``kedro telemetry flush``.
+kedro_telemetry.sender``), in the foreground for ``kedro telemetry flush``, or
+in a thread of the command itself where nothing outlives it (``before_exit``).
 Either way it works under one deadline that covers DNS, connecting, waiting for
 an answer and backing off, and it leaves what it could not send for next time.
 
@@ -39,6 +40,7 @@ __all__ = [
     "Report",
     "Sender",
     "deliver_outbox",
+    "drain_in_turns",
     "flush",
     "main",
 ]
@@ -51,6 +53,9 @@ _BACKOFF_BASE = 0.5
 _BACKOFF_CAP = 15.0
 _PARENT_WAIT_SECONDS = 5.0
 _FLUSH_REQUEST_LIFETIME = 600.0
+# How long a background sender keeps the lock after draining, for the commands
+# of a burst that end a little later (see ``drain_in_turns``).
+_LINGER_SECONDS = 1.0
 
 logger = logging.getLogger("kedro_telemetry")
 
@@ -281,6 +286,55 @@ def deliver_outbox(
     return sender.report
 
 
+def drain_in_turns(
+    deadline: float,
+    stop_requested: Callable[[], bool] = lambda: False,
+    lock: SenderLock | None = None,
+    outbox: Outbox | None = None,
+    linger: float = 0.0,
+) -> list[Report]:
+    """Drain under the sender lock, then look again once the lock is released.
+
+    ``lock``, if given, is already held (by us, or handed down by the command
+    that started us); otherwise it is taken here, and if someone else holds it
+    we leave: they will look at the outbox after their release, as we do.
+
+    The look after the release is what keeps an event from being stranded: a
+    command that wrote its event and then found the lock taken started no
+    sender, counting on whoever held it. So, after each release, any event that
+    arrived since this turn began (not one that we already tried and that
+    failed) is a reason to take the lock again and go on, until the deadline.
+
+    ``linger`` keeps the lock that many seconds after a drain, watching for
+    newcomers: the commands of a burst that end a little apart then find the
+    lock taken and start no sender of their own.
+    """
+    outbox = outbox or Outbox.default()
+    reports: list[Report] = []
+    while (remaining := deadline - time.monotonic()) > 0 and not stop_requested():
+        if lock is None:
+            lock = SenderLock.default()
+            if not lock.acquire():
+                break  # a holder's look after its release covers our events
+        try:
+            seen = set(outbox.files())
+            outbox.remove_stale_temporaries()
+            reports.append(deliver_outbox(remaining, outbox, stop_requested))
+            end = min(deadline, time.monotonic() + linger)
+            while time.monotonic() < end and not stop_requested():
+                if set(outbox.files()) - seen:
+                    break
+                time.sleep(0.1)
+        finally:
+            lock.release()
+            lock = None
+        if not set(outbox.files()) - seen:
+            break
+    if lock is not None:
+        lock.release()  # held but unused: out of time, or a flush is waiting
+    return reports
+
+
 def _flush_request() -> Path:
     return paths.state_dir() / "flush.request"
 
@@ -303,6 +357,8 @@ def flush(seconds: float) -> Report:
     A background sender that is backing off from a failing endpoint would keep
     the outbox locked for up to a minute; the request file asks it to stop at
     its next step, so the person waiting on ``flush`` gets the outbox at once.
+    Like every holder of the lock, flush looks at the outbox after releasing
+    it, and wakes a sender for any event queued meanwhile.
     """
     started = time.monotonic()
     lock = SenderLock.default()
@@ -319,37 +375,64 @@ def flush(seconds: float) -> Report:
             finished=False,
             problem="another sender kept the outbox busy",
         )
+    outbox = Outbox.default()
+    seen: set[Path] = set()
     try:
-        Outbox.default().remove_stale_temporaries()
+        seen = set(outbox.files())
+        outbox.remove_stale_temporaries()
         return deliver_outbox(max(0.1, seconds - (time.monotonic() - started)))
     finally:
         lock.release()
+        _wake_for_newcomers(outbox, seen)
 
 
-def main() -> int:
-    """Entry point of the detached sender; never raises, always exits 0."""
+def _wake_for_newcomers(outbox: Outbox, seen: set[Path]) -> None:
+    """Start a sender for events queued while we held the lock (see ``wake_sender``)."""
+    try:
+        if set(outbox.files()) - seen:
+            from kedro_telemetry.delivery import wake_sender
+
+            wake_sender()
+    except Exception:  # the flush itself is done: this must not undo its report
+        logger.debug("could not wake a sender after the flush", exc_info=True)
+
+
+def main(arguments: list[str]) -> int:
+    """Entry point of the detached sender; never raises, always exits 0.
+
+    ``--after PID`` names the command that started us, ``--lock-fd N`` the
+    sender lock it handed down to us (POSIX).
+    """
     started = time.monotonic()
     try:
+        parent, descriptor = _parse(arguments)
         _log_to_file()
-        outbox = Outbox.default()
-        while True:
-            remaining = BACKGROUND_DEADLINE_SECONDS - (time.monotonic() - started)
-            lock = SenderLock.default()
-            if remaining <= 0 or not lock.acquire():
-                return 0  # a sender is already draining: it will see our events
-            try:
-                outbox.remove_stale_temporaries()
-                report = deliver_outbox(remaining, outbox, _flush_is_waiting)
-            finally:
-                lock.release()
+        logger.info("sender %d started", os.getpid())
+        lock = SenderLock.default()
+        # Windows hands no lock down: take it now, before waiting, so that the
+        # other senders of a burst see it taken and leave at once.
+        if (descriptor is None or not lock.adopt(descriptor)) and not lock.acquire():
+            return 0  # the holder looks at the outbox after its release
+        if parent is not None:
+            wait_for_parent(parent, give_up=_flush_is_waiting)
+        deadline = started + BACKGROUND_DEADLINE_SECONDS
+        turns = drain_in_turns(
+            deadline, _flush_is_waiting, lock, linger=_LINGER_SECONDS
+        )
+        for report in turns:
             _log_report(report)
-            # An event queued while we held the lock may have had its own sender
-            # give up on the lock; unless the endpoint is failing, look again.
-            if report.problem or _flush_is_waiting() or outbox.count() == 0:
-                return 0
     except Exception:
         logger.exception("the sender stopped on an unexpected error")
-        return 0
+    return 0
+
+
+def _parse(arguments: list[str]) -> tuple[int | None, int | None]:
+    """``--after PID`` and ``--lock-fd N``, each optional; anything else is ignored."""
+    values: dict[str, int] = {}
+    for flag, value in zip(arguments[::2], arguments[1::2], strict=False):
+        if flag in ("--after", "--lock-fd") and value.isdigit():
+            values[flag] = int(value)
+    return values.get("--after"), values.get("--lock-fd")
 
 
 def _log_report(report: Report) -> None:
@@ -378,26 +461,63 @@ def _log_to_file() -> None:
     logger.propagate = False
 
 
-def wait_for_parent(parent_pid: int, limit: float = _PARENT_WAIT_SECONDS) -> None:
+def wait_for_parent(
+    parent_pid: int,
+    limit: float = _PARENT_WAIT_SECONDS,
+    give_up: Callable[[], bool] = lambda: False,
+) -> None:
     """Let the ``kedro`` command that started us exit before we use any CPU.
 
     Importing ``requests`` alone takes a quarter of a second of CPU: started
     while Kedro shuts down, the sender would compete with it for the cores. A
-    notebook's kernel never exits, hence the limit.
+    notebook's kernel never exits, hence the limit; ``give_up`` ends the wait
+    early (a flush that wants the lock we hold).
+
+    On POSIX the parent's exit shows as ``getppid()`` changing (we are
+    reparented). On Windows ``getppid()`` keeps the parent's pid after it
+    exits, so we wait on the parent's process handle instead.
     """
     deadline = time.monotonic() + limit
+    if sys.platform == "win32":
+        _wait_for_windows_process(parent_pid, deadline, give_up)
+        return
     while os.getppid() == parent_pid and time.monotonic() < deadline:
+        if give_up():
+            return
         time.sleep(0.02)
 
 
-def _parent_from(arguments: list[str]) -> int | None:
-    if len(arguments) == 2 and arguments[0] == "--after" and arguments[1].isdigit():
-        return int(arguments[1])
-    return None
+def _wait_for_windows_process(
+    pid: int, deadline: float, give_up: Callable[[], bool]
+) -> None:
+    """Wait for process ``pid`` to end, until ``deadline`` at most (Windows only).
+
+    ``OpenProcess(SYNCHRONIZE)``, then ``WaitForSingleObject`` in 0.1 s slices
+    so that ``give_up`` is heard. If the process is already gone, OpenProcess
+    fails and we go on at once; if its pid was reused meanwhile, we wait on a
+    stranger, until the deadline at most.
+    """
+    if sys.platform == "win32":  # the branch mypy checks only for Windows
+        import ctypes
+        from ctypes import wintypes
+
+        kernel32 = ctypes.WinDLL("kernel32", use_last_error=True)
+        kernel32.OpenProcess.restype = wintypes.HANDLE
+        kernel32.OpenProcess.argtypes = (wintypes.DWORD, wintypes.BOOL, wintypes.DWORD)
+        kernel32.WaitForSingleObject.argtypes = (wintypes.HANDLE, wintypes.DWORD)
+        kernel32.CloseHandle.argtypes = (wintypes.HANDLE,)
+        synchronize, wait_timeout = 0x00100000, 0x102
+        handle = kernel32.OpenProcess(synchronize, False, pid)
+        if not handle:
+            return
+        try:
+            while not give_up() and (left := deadline - time.monotonic()) > 0:
+                slice_ms = int(min(left, 0.1) * 1000)
+                if kernel32.WaitForSingleObject(handle, slice_ms) != wait_timeout:
+                    return  # ended (or the handle failed: waiting longer is no use)
+        finally:
+            kernel32.CloseHandle(handle)
 
 
 if __name__ == "__main__":
-    parent = _parent_from(sys.argv[1:])
-    if parent is not None:
-        wait_for_parent(parent)
-    raise SystemExit(main())
+    raise SystemExit(main(sys.argv[1:]))

@@ -45,6 +45,7 @@ _CLEARED = (
     environment.APP_ID_VARIABLE,
     environment.DEBUG_VARIABLE,
     environment.REPORTED_VARIABLE,
+    environment.NO_WAIT_VARIABLE,
     "KEDRO_LOGGING_CONFIG",
 )
 
