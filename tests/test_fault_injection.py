@@ -186,6 +186,6 @@ def test_debug_mode_shows_the_whole_exception_of_a_failing_hook(
     result = kedro_with_fault("fail", marker, [step], "info", cwd=consented, env=debug)
     assert marker.read_text().split() == [step], "the fault was never triggered"
     assert result.returncode == 0, result.stderr
-    assert "kedro-telemetry: before_command_run skipped" in result.stderr
+    assert "kedro-telemetry: after_command_run skipped" in result.stderr
     assert "Traceback (most recent call last)" in result.stderr
     assert f"RuntimeError: injected fault in {step}" in result.stderr

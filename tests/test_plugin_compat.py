@@ -217,7 +217,7 @@ def test_patching_the_0_9_0_names_changes_nothing(
 ) -> None:
     _, event = consented_run_in_process(PATCH_EVERY_NAME, project, env, receiver)
     assert event["properties"]["command"] == "kedro run"
-    assert event["properties"]["number_of_nodes"] == 2
+    assert event["properties"]["number_of_nodes"] == 9
 
 
 # Reports at exit which of our modules the command loaded.
