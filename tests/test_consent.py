@@ -311,3 +311,29 @@ def test_the_prompt_warns_once_when_git_would_track_the_answer(
 
     again = kedro("info", cwd=project, env=env)  # answered: no prompt, no warning
     assert GIT_WARNING not in again.stderr
+
+
+@pytest.mark.parametrize(
+    ("content", "expected"),
+    [
+        (b"consent: true", True),  # as `kedro new --telemetry yes` writes it
+        (b"consent: true\n", True),  # as this plugin writes it
+        (b"consent: false\n", False),
+        (b"consent: True\n", True),  # the forms below go through YAML
+        (b"consent: no\n", False),
+        (b"consent: true  # said yes in May\n", True),
+        (b"consent: true\nconsent: false\n", False),
+        (b"consent: 'true'\n", None),
+        (b" consent: true\n", True),
+        (b"consent: true\r\n", True),
+    ],
+)
+def test_the_plain_one_line_answer_reads_as_yaml_would(
+    tmp_path: Path, content: bytes, expected: bool | None
+) -> None:
+    path = tmp_path / ".telemetry"
+    path.write_bytes(content)
+    found = consent.read_consent_file(path)
+    assert found.consent is expected
+    state = consent.FileState.INVALID if expected is None else consent.FileState.DECIDED
+    assert found.state == state
