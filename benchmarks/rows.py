@@ -180,8 +180,8 @@ def import_row(costs: dict[str, ImportCost], consented: ImportCost) -> Row:
     )
     row.notes.append(
         "a consented command of this project also imports, inside its hooks, "
-        "recorder, consent (with cachetools), masking, events, facts, delivery "
-        "and outbox; an opt-out variable skips them all: with hooks and cli that is "
+        "recorder, consent, masking, events, facts, delivery, lifetime and "
+        "outbox; an opt-out variable skips them all: with hooks and cli that is "
         f"{consented.total_ms:.1f} ms ({consented.own_ms:.1f} ms in kedro_telemetry.*)"
     )
     return row
