@@ -37,7 +37,9 @@ _DEFAULT_PARTS = ",".join(
         "kedro_telemetry.masking:mask_command",
         "kedro_telemetry.delivery:deliver",
         "kedro_telemetry.outbox:Outbox.put",
-        "kedro_telemetry.delivery:start_sender",
+        "kedro_telemetry.delivery:wake_sender",
+        "kedro_telemetry.recorder:PendingEvent.finish",
+        "kedro_telemetry.recorder:_masked_command",
     )
 )
 
