@@ -186,17 +186,19 @@ class Outbox:
         One regular-expression scan over all names costs far less than parsing
         each; only names without a size (an earlier version's) are measured.
         """
-        sizes = _SIZE_IN_NAME.findall("\n".join(names))
+        sizes = re.findall(_SIZE_IN_NAME, "\n".join(names), re.MULTILINE)
         total = sum(map(int, sizes))
         if len(sizes) < len(names):
             total += sum(
-                self._size_of(name) for name in names if not _SIZE_IN_NAME.search(name)
+                self._size_of(name)
+                for name in names
+                if not re.search(_SIZE_IN_NAME, name)
             )
         return total
 
     def _size_of(self, name: str) -> int:
         """The file's size, from its name when ``put`` wrote it, else from ``stat``."""
-        if match := _SIZE_IN_NAME.search(name):
+        if match := re.search(_SIZE_IN_NAME, name):
             return int(match[1])
         try:
             return os.stat(self.directory / name).st_size
@@ -251,7 +253,9 @@ class Outbox:
 # The size that ``put`` writes at the end of a file's name; keys are hex, so
 # no key ends like this.
 _SIZE_MARK = "-s"
-_SIZE_IN_NAME = re.compile(r"-s(\d+)\.json$", re.MULTILINE)
+# A pattern, not a compiled one: ``re`` compiles it on first use (and caches
+# it), so the foreground that only queues into a short outbox never pays for it.
+_SIZE_IN_NAME = r"-s(\d+)\.json$"
 
 
 def _is_record(record: Any) -> bool:
