@@ -50,7 +50,7 @@ def official_starter_aliases() -> frozenset[str] | None:
 
 
 def dataset_class_paths(catalog: Any) -> dict[str, str | None]:
-    """Every registered dataset's name and class path, without loading any data.
+    """Each dataset's name and class path, parameters left out, loading no data.
 
     Kedro 1.x answers ``get_type``. Older catalogs hold their datasets in a
     dictionary: 0.19's ``KedroDataCatalog`` in ``datasets`` (built ones and
@@ -59,14 +59,22 @@ def dataset_class_paths(catalog: Any) -> dict[str, str | None]:
     raises ``TypeError``, so that no count is sent rather than a wrong one.
     """
     if callable(getattr(catalog, "get_type", None)):
-        return {name: catalog.get_type(name) for name in catalog.keys()}  # noqa: SIM118
+        names = [name for name in catalog.keys() if not _is_parameter(name)]  # noqa: SIM118
+        return {name: catalog.get_type(name) for name in names}
     for attribute in ("datasets", "_datasets", "_data_sets"):
         registered = getattr(catalog, attribute, None)
         if isinstance(registered, Mapping):
             return {
-                str(name): _class_path(dataset) for name, dataset in registered.items()
+                str(name): _class_path(dataset)
+                for name, dataset in registered.items()
+                if not _is_parameter(str(name))
             }
     raise TypeError(f"unknown catalog class {type(catalog).__name__}")
+
+
+def _is_parameter(name: str) -> bool:
+    """Kedro registers parameters as datasets too; they are no data of the project."""
+    return name == "parameters" or name.startswith("params:")
 
 
 def _class_path(dataset: Any) -> str:

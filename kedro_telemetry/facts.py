@@ -122,11 +122,7 @@ def _dataset_types(catalog: Any) -> Iterable[str | None]:
     """The class path of every dataset that is not a parameter, on any Kedro."""
     from kedro_telemetry.compat import dataset_class_paths
 
-    return [
-        class_path
-        for name, class_path in dataset_class_paths(catalog).items()
-        if name != "parameters" and not name.startswith("params:")
-    ]
+    return list(dataset_class_paths(catalog).values())
 
 
 def _validator_classes(catalog: Any) -> list[str | None] | None:
