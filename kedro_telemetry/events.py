@@ -193,7 +193,7 @@ def dataset_type_label(type_path: str | None) -> str:
     """The class path of a public dataset, or ``custom`` for the user's own."""
     if type_path and type_path.startswith(_PUBLIC_DATASET_PACKAGES):
         return type_path
-    return "custom"
+    return _CUSTOM
 
 
 def validator_label(class_path: str | None) -> str:
