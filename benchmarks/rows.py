@@ -180,7 +180,7 @@ def import_row(costs: dict[str, ImportCost], consented: ImportCost) -> Row:
     )
     row.notes.append(
         "a consented command of this project also imports, inside its hooks, "
-        "recorder, consent, masking, events, facts, delivery, lifetime and "
+        "recorder, consent, files, masking, events, facts, delivery and "
         "outbox; an opt-out variable skips them all: with hooks and cli that is "
         f"{consented.total_ms:.1f} ms ({consented.own_ms:.1f} ms in kedro_telemetry.*)"
     )

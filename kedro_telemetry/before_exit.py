@@ -1,10 +1,10 @@
 """Sending from the command's own process, where no sender could outlive it.
 
-In a container (see ``lifetime``) the detached sender would die with the
-command, and the event with the container's files. So the event is sent by a
-daemon thread of this process, started as soon as the event is queued, and at
-exit the process waits for that thread, but never past ``BUDGET_SECONDS``
-after the last event was queued.
+In a container (see ``delivery.ends_with_this_process``) the detached sender
+would die with the command, and the event with the container's files. So the
+event is sent by a daemon thread of this process, started as soon as the event
+is queued, and at exit the process waits for that thread, but never past
+``BUDGET_SECONDS`` after the last event was queued.
 
 Why the wait is bounded whatever the network does: the thread does all the
 work (importing ``requests`` included, a quarter of a second of CPU), and a

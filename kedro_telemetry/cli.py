@@ -168,10 +168,10 @@ def flush(timeout: float) -> None:
 
 
 def _record_choice(consent_given: bool, user_wide: bool) -> None:
-    from kedro_telemetry import consent, environment, paths
+    from kedro_telemetry import consent, environment, files
 
     if user_wide:
-        path = paths.user_consent_file()
+        path = files.user_consent_file()
     else:
         project = _current_project()
         if project is None:
@@ -179,7 +179,7 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
                 "There is no Kedro project here. Run this inside a project, "
                 "or add --global to decide for all your projects."
             )
-        path = paths.project_consent_file(project)
+        path = files.project_consent_file(project)
     try:
         consent.write_consent_file(path, consent_given)
     except OSError as error:
@@ -196,6 +196,6 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
 
 
 def _current_project() -> Path | None:
-    from kedro_telemetry.compat import find_project
+    from kedro_telemetry.facts import find_project
 
     return find_project(Path.cwd())

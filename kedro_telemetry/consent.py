@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 from typing import Any, Literal
 
-from kedro_telemetry import environment, paths
+from kedro_telemetry import environment, files
 from kedro_telemetry.files import read_small_file, write_atomically
 
 __all__ = [
@@ -33,6 +33,7 @@ __all__ = [
     "decide",
     "forget",
     "read_consent_file",
+    "reason",
     "write_consent_file",
 ]
 
@@ -119,7 +120,7 @@ def read_consent_file(path: Path) -> ConsentFile:
             return ConsentFile(path, FileState.UNUSABLE, problem="a link to nothing")
         return ConsentFile(path, FileState.MISSING)
     except OSError as error:
-        return ConsentFile(path, FileState.UNUSABLE, problem=_reason(error))
+        return ConsentFile(path, FileState.UNUSABLE, problem=reason(error))
     content = _parse_mapping(data)
     if content is None:
         return ConsentFile(path, FileState.INVALID, problem="not a YAML mapping")
@@ -195,11 +196,13 @@ def _memo_key(project_path: Path | None) -> _Key:
     project = ""
     project_file: _Signature = "no project"
     if project_path is not None:
-        project = str(project_path.resolve())
-        project_file = _signature(paths.project_consent_file(project_path))
+        # Not ``resolve()``: a key only has to tell projects apart, and a
+        # project reached through two links is merely read twice.
+        project = os.path.abspath(project_path)
+        project_file = _signature(files.project_consent_file(project_path))
     try:
-        user_file = _signature(paths.user_consent_file())
-    except paths.NoHomeError:
+        user_file = _signature(files.user_consent_file())
+    except files.NoHomeError:
         user_file = "no home"
     return project, project_file, user_file
 
@@ -222,12 +225,12 @@ def _decide_from_files_or_prompt(
 ) -> Decision:
     project_file = None
     if project_path is not None:
-        project_file = read_consent_file(paths.project_consent_file(project_path))
+        project_file = read_consent_file(files.project_consent_file(project_path))
         if project_file.state == FileState.DECIDED:
             return Decision(project_file.consent, "project", str(project_file.path))
     try:
-        user_file = read_consent_file(paths.user_consent_file())
-    except paths.NoHomeError:  # no home, so no user-wide choice either
+        user_file = read_consent_file(files.user_consent_file())
+    except files.NoHomeError:  # no home, so no user-wide choice either
         user_file = ConsentFile(Path(), FileState.MISSING)
     if user_file.state == FileState.DECIDED:
         return Decision(user_file.consent, "user", str(user_file.path))
@@ -237,7 +240,9 @@ def _decide_from_files_or_prompt(
         and project_file.state in (FileState.MISSING, FileState.INVALID)
         and _can_ask()
     ):
-        return _ask_and_record(project_file.path)
+        from kedro_telemetry.prompt import ask_and_record
+
+        return ask_and_record(project_file.path)
     return Decision(None, "undecided")
 
 
@@ -248,77 +253,6 @@ def _can_ask() -> bool:
     except (AttributeError, ValueError):  # replaced or closed streams
         return False
     return interactive and not environment.is_ci()
-
-
-_QUESTION = """\
-Kedro-Telemetry asks once per project: may Kedro send anonymous usage data to the
-Kedro maintainers, so they can see which commands and features are used?
-Each kedro command would send one event: the command with every value replaced by
-*****, SHA-256 hashes of your host, user, project and package names, the Kedro,
-Python and plugin versions, your OS, and counts of datasets, nodes and pipelines.
-Full list: https://github.com/kedro-org/kedro-plugins/tree/main/kedro-telemetry
-Your answer is saved in {path}; `kedro telemetry enable` or `disable` changes it.
-To answer once for all your projects: `kedro telemetry enable --global`
-or `kedro telemetry disable --global`.
-Share anonymous usage data?"""
-
-
-def _ask_and_record(path: Path) -> Decision:
-    import click
-
-    try:
-        answer = click.confirm(_QUESTION.format(path=path), default=False, err=True)
-    except click.Abort:
-        click.echo("", err=True)
-        return Decision(None, "undecided")
-    try:
-        write_consent_file(path, answer)
-    except OSError as error:
-        click.echo(
-            f"Kedro-Telemetry could not save your answer in {path} ({_reason(error)}); "
-            "it applies to this command only.",
-            err=True,
-        )
-    else:
-        if _git_would_track(path):
-            click.echo(
-                f"Kedro-Telemetry: git does not ignore {path}, so committing it "
-                "would give your answer to everyone who clones the project. "
-                f"Add {path.name} to the project's .gitignore.",
-                err=True,
-            )
-    return Decision(answer, "prompt", str(path))
-
-
-_GIT_TIMEOUT_SECONDS = 2.0
-
-
-def _git_would_track(path: Path) -> bool:
-    """Whether ``git add`` in the project would pick ``path`` up.
-
-    Asked only after a person answered the prompt, so the cost of starting git
-    is paid once per project. Outside a work tree, without git, or on any
-    doubt, the answer is no: the warning is a courtesy, never a guess.
-    """
-    directory = path.parent
-    folders = (directory, *directory.parents)
-    if not any((folder / ".git").exists() for folder in folders):
-        return False
-    import subprocess
-
-    try:
-        result = subprocess.run(
-            ["git", "check-ignore", "--quiet", path.name],
-            cwd=directory,
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-            timeout=_GIT_TIMEOUT_SECONDS,
-            check=False,
-        )
-    except (OSError, subprocess.SubprocessError):
-        return False
-    return result.returncode == 1  # 0: ignored; 128: not a work tree, or an error
 
 
 # What this plugin and Kedro write (Kedro without the final newline); YAML
@@ -345,5 +279,6 @@ def _parse_mapping(data: bytes) -> dict[str, Any] | None:
     return content if isinstance(content, dict) else None
 
 
-def _reason(error: OSError) -> str:
+def reason(error: OSError) -> str:
+    """The short reason of an ``OSError``, for a message to a person."""
     return error.strerror or type(error).__name__

@@ -1,4 +1,10 @@
-"""Small, careful file operations shared by the consent and outbox modules."""
+"""Where the plugin keeps its files, and the careful way it reads and writes them.
+
+The project directory holds only ``.telemetry``; everything else (the outbox,
+the delivery log, the user-wide choice) lives in the user's own state and
+config directories, so that no project file is ever touched. Every write goes
+through a temporary file and a rename, so a reader never sees half a file.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,67 @@ import contextlib
 import os
 import secrets
 import stat
+import sys
 from pathlib import Path
 
 __all__ = [
+    "PROJECT_CONSENT_FILENAME",
     "FileTooLargeError",
+    "NoHomeError",
     "NotARegularFileError",
+    "project_consent_file",
     "read_small_file",
+    "state_dir",
+    "user_consent_file",
     "write_atomically",
 ]
+
+PROJECT_CONSENT_FILENAME = ".telemetry"
+
+
+class NoHomeError(OSError):
+    """No home directory is known: ``HOME`` is unset and the uid has no passwd entry."""
+
+
+def _home() -> Path:
+    try:
+        return Path.home()
+    except (RuntimeError, KeyError) as error:  # RuntimeError: "Could not determine..."
+        raise NoHomeError("no home directory is known for this user") from error
+
+
+def _base_dir(xdg_variable: str, posix_default: str, windows_variable: str) -> Path:
+    configured = os.environ.get(xdg_variable, "").strip()
+    if configured and os.path.isabs(configured):
+        return Path(configured)
+    if sys.platform == "win32":
+        windows_dir = os.environ.get(windows_variable, "").strip()
+        if windows_dir:
+            return Path(windows_dir)
+    if sys.platform == "darwin" and xdg_variable == "XDG_STATE_HOME":
+        return _home() / "Library" / "Application Support"
+    return _home() / posix_default
+
+
+def state_dir() -> Path:
+    """The directory of the outbox, the sender's lock and its logs."""
+    return _base_dir("XDG_STATE_HOME", ".local/state", "LOCALAPPDATA") / (
+        "kedro-telemetry"
+    )
+
+
+def user_consent_file() -> Path:
+    """The user-wide choice, written by ``kedro telemetry enable --global``."""
+    base = _base_dir("XDG_CONFIG_HOME", ".config", "APPDATA")
+    return base / "kedro" / "telemetry.yml"
+
+
+def project_consent_file(project_path: Path) -> Path:
+    """The project's own choice, the only file the plugin writes in a project."""
+    return project_path / PROJECT_CONSENT_FILENAME
+
+
+# Reading and writing ---------------------------------------------------------
 
 
 class FileTooLargeError(OSError):
@@ -53,16 +112,26 @@ def write_atomically(
     The bytes go to a temporary file in the same directory, are flushed to disk
     (unless ``durable`` is false), and the temporary file is renamed over
     ``path``: a crash mid-write leaves at worst a stray ``.tmp-`` file, never a
-    half-written ``path``.
+    half-written ``path``. Plain descriptor calls, no file object: the outbox
+    writes through here inside a hook of every consented command.
     """
-    temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}-{secrets.token_hex(4)}")
-    descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    directory, name = os.path.split(path)
+    temporary = os.path.join(
+        directory, f".tmp-{name}-{os.getpid()}-{secrets.token_hex(4)}"
+    )
+    # O_BINARY: on Windows, a descriptor opened without it would turn every
+    # newline into two bytes; elsewhere it does not exist and is 0.
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    descriptor = os.open(temporary, flags, mode)
     try:
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-            handle.flush()
+        try:
+            view = memoryview(data)
+            while view:  # a regular file takes it all at once; just in case
+                view = view[os.write(descriptor, view) :]
             if durable:
-                os.fsync(handle.fileno())
+                os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
         os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(OSError):

@@ -184,6 +184,6 @@ def _context_for(
 
 def _official_starters() -> frozenset[str]:
     """Kedro's own list of starter aliases, already imported by ``kedro new``."""
-    from kedro_telemetry.compat import official_starter_aliases
+    from kedro_telemetry.facts import official_starter_aliases
 
     return official_starter_aliases() or _KNOWN_STARTERS

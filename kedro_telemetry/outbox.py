@@ -21,11 +21,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from kedro_telemetry import paths
 from kedro_telemetry.files import (
     FileTooLargeError,
     NotARegularFileError,
     read_small_file,
+    state_dir,
     write_atomically,
 )
 
@@ -79,7 +79,7 @@ class Outbox:
 
     @classmethod
     def default(cls) -> Outbox:
-        return cls(paths.state_dir() / "outbox")
+        return cls(state_dir() / "outbox")
 
     def put(self, record: dict[str, Any]) -> Path:
         """Queue one record: ``{"endpoint", "app_id", "event"}``.
@@ -91,17 +91,20 @@ class Outbox:
         data = json.dumps(record).encode("utf-8")
         if len(data) > _MAX_EVENT_FILE:
             raise FileTooLargeError(f"an event of {len(data)} bytes is too large")
-        # The state directory too: made by ``parents=True`` it would follow the
-        # umask, and be world-writable under umask 0.
-        self.directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        self.directory.mkdir(mode=0o700, exist_ok=True)
         self._drop_oldest(MAX_EVENTS - 1, MAX_BYTES - len(data))
         key = record["event"]["idempotency_key"]
         name = f"{time.time_ns():020d}-{key}{_SIZE_MARK}{len(data)}.json"
         path = self.directory / name
         # No fsync: it would cost the command milliseconds, and a file that a
         # power cut leaves corrupt is skipped and removed like any other.
-        write_atomically(path, data, mode=0o600, durable=False)
+        try:
+            write_atomically(path, data, mode=0o600, durable=False)
+        except FileNotFoundError:  # the first event of this user: no directory yet
+            # The state directory too: made by ``parents=True`` it would follow
+            # the umask, and be world-writable under umask 0.
+            self.directory.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            self.directory.mkdir(mode=0o700, exist_ok=True)
+            write_atomically(path, data, mode=0o600, durable=False)
         return path
 
     def files(self) -> list[Path]:
@@ -279,7 +282,7 @@ class DeliveryLog:
 
     @classmethod
     def default(cls) -> DeliveryLog:
-        return cls(paths.state_dir() / "delivered.json")
+        return cls(state_dir() / "delivered.json")
 
     def read(self) -> list[dict[str, Any]]:
         """The delivered events; whatever the file holds, a list of mappings."""
@@ -319,11 +322,14 @@ class SenderLock:
 
     @classmethod
     def default(cls) -> SenderLock:
-        return cls(paths.state_dir() / "sender.lock")
+        return cls(state_dir() / "sender.lock")
 
     def acquire(self, wait_seconds: float = 0.0) -> bool:
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        handle = open(self.path, "a+b")  # noqa: SIM115 (held until release)
+        try:
+            handle = open(self.path, "a+b")  # noqa: SIM115 (held until release)
+        except FileNotFoundError:  # no state directory yet
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            handle = open(self.path, "a+b")  # noqa: SIM115
         deadline = time.monotonic() + wait_seconds
         while True:
             if _try_lock(handle):

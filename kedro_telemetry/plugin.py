@@ -106,7 +106,7 @@ def _send_heap_event(
     waits. ``identity`` is ignored: every event carries ``_get_or_create_uuid()``.
     """
     try:
-        from kedro_telemetry.compat import find_project
+        from kedro_telemetry.facts import find_project
 
         project = find_project(Path.cwd())
     except Exception:  # no Kedro project to be found: the user-wide setting decides

@@ -75,6 +75,7 @@ class Recorder:
         self._command_line_seen = False
         self._command: PendingEvent | None = None
         self._command_args: list[str] = []
+        self._project_metadata: Any = None
         # Per session (see ``_session_of``): the event waiting for its catalog,
         # and the sessions already reported, covered or refused.
         self._pending: weakref.WeakKeyDictionary[Any, PendingEvent] = (
@@ -99,25 +100,34 @@ class Recorder:
             click.echo(OPTED_OUT_MESSAGE, err=True)
         if not decision.collects:
             return
-        from kedro_telemetry import events, facts
+        from kedro_telemetry import events
 
-        properties = facts.base_properties()
-        if project_metadata is not None:
-            properties.update(facts.project_from_metadata(project_metadata))
-        self._command = PendingEvent(events.CLI_COMMAND, properties)
-        # Masked when the command ends, not now: Kedro loads a command's module
-        # only after this hook, and resolving it here would pay that import
-        # inside the hook. The raw words stay in memory, never on disk.
+        self._command = PendingEvent(events.CLI_COMMAND, {})
+        # Everything else is read when the command ends, not now: Kedro loads
+        # a command's module (which masking needs) only after this hook, and
+        # ``kedro run`` looks the login name up itself on the way, so by then
+        # the system's user database is loaded. The raw words stay in memory,
+        # never on disk.
         self._command_args = list(command_args)
+        self._project_metadata = project_metadata
         environment.mark_reported(os.getpid())
 
     def finish_command(self) -> None:
         pending, self._command = self._command, None
         command_args, self._command_args = self._command_args, []
-        if pending is not None:
-            environment.unmark_reported(os.getpid())
-            pending.properties.update(_masked_command(command_args))
-            _deliver(pending)
+        metadata, self._project_metadata = self._project_metadata, None
+        if pending is None:
+            return
+        environment.unmark_reported(os.getpid())
+        from kedro_telemetry import facts
+
+        # The statistics that ``add_catalog`` put there stay: nothing here
+        # names the same properties.
+        pending.properties.update(facts.base_properties())
+        if metadata is not None:
+            pending.properties.update(facts.project_from_metadata(metadata))
+        pending.properties.update(_masked_command(command_args))
+        _deliver(pending)
 
     # Project stage ---------------------------------------------------------
 

@@ -28,7 +28,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from kedro_telemetry import paths
+from kedro_telemetry import files
 from kedro_telemetry.outbox import MAX_EVENTS, DeliveryLog, Entry, Outbox, SenderLock
 
 if TYPE_CHECKING:  # ``requests`` costs a quarter of a second of CPU to import
@@ -336,7 +336,7 @@ def drain_in_turns(
 
 
 def _flush_request() -> Path:
-    return paths.state_dir() / "flush.request"
+    return files.state_dir() / "flush.request"
 
 
 def _flush_is_waiting() -> bool:
@@ -450,7 +450,7 @@ def _log_to_file() -> None:
     """The detached sender has no terminal: its log goes to a small rotating file."""
     from logging.handlers import RotatingFileHandler
 
-    directory = paths.state_dir()
+    directory = files.state_dir()
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     handler = RotatingFileHandler(
         directory / "sender.log", maxBytes=256 * 1024, backupCount=1, encoding="utf-8"

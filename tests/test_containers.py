@@ -46,7 +46,7 @@ print("run done")
 """
 
 DETECTED = (
-    "from kedro_telemetry.lifetime import ends_with_this_process; "
+    "from kedro_telemetry.delivery import ends_with_this_process; "
     "print(ends_with_this_process())"
 )
 

@@ -287,11 +287,15 @@ def test_masking_keeps_only_kedros_own_words(
 
 
 def test_the_generator_reaches_every_command_and_every_form(tree: Tree) -> None:
-    """The property above is only as good as what it explores."""
+    """The property above is only as good as what it explores.
+
+    Derandomised everywhere, not only in CI: a random run of 500 examples can
+    miss one of the commands, and a check that fails by chance checks nothing.
+    """
     reached: set[str] = set()
     forms: set[str] = set()
 
-    @settings(max_examples=500, deadline=None, database=None)
+    @settings(max_examples=500, deadline=None, database=None, derandomize=True)
     @given(case=command_lines(tree))
     def explore(case: Case) -> None:
         path = []
