@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test compat lint demo bench bench-hooks dist-check clean
+.PHONY: install test compat lint demo bench bench-hooks bench-hooks-against dist-check clean
 
 $(STAMP): setup.cfg setup.py requirements/base.txt requirements/test.txt requirements/lint.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ dist-check: $(STAMP)
 # Only the time inside the hooks (no root, no namespace): a few seconds.
 bench-hooks: $(STAMP)
 	$(BIN)/python benchmarks/hooktime.py
+
+# The same, alternating run by run with an earlier revision: make bench-hooks-against REV=f7a9d9e
+bench-hooks-against: $(STAMP)
+	$(BIN)/python benchmarks/hookcompare.py $(REV)
 
 clean:
 	rm -rf $(VENV) .bench .demo .compat build dist *.egg-info

@@ -32,7 +32,14 @@ from measure import Workspace, settle_senders
 from network import Network
 from project import make_template, prepare_workspace, scrubbed_environment
 from report import Row, render
-from rows import burst_row, delivery_row, import_row, namespace_row, scenario_row
+from rows import (
+    burst_row,
+    delivery_row,
+    hook_row,
+    import_row,
+    namespace_row,
+    scenario_row,
+)
 from scenarios import SCENARIOS, ScenarioResult, delivery_latency, run_scenario
 from tls import HEAP_HOST, Certificates, make_certificates
 from venvs import Venv, build_all, locate
@@ -74,8 +81,8 @@ def _parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument(
         "--hook-runs",
         type=int,
-        default=3,
-        help="commands timed inside the hooks, per plugin and scenario (default 3)",
+        default=9,
+        help="commands timed inside the hooks, per plugin and scenario (default 9)",
     )
     parser.add_argument(
         "--delivery-runs", type=int, default=3, help="delivery checks (default 3)"
@@ -130,7 +137,8 @@ def _measure(args: argparse.Namespace) -> int:
         imports, consented = _import_costs(workspaces, args.import_runs)
         raw["imports"] = {key: asdict(cost) for key, cost in imports.items()}
         rows = []
-        for result in _scenarios(args, workspaces, network):
+        results = _scenarios(args, workspaces, network)
+        for result in results:
             if result.scenario.pid_namespace:
                 rows.append(namespace_row(result, _version()))
             else:
@@ -140,6 +148,8 @@ def _measure(args: argparse.Namespace) -> int:
                 "cpu": result.cpu,
                 "hook_ms": result.hook_ms,
             }
+        if hooks := hook_row(results, args.hook_runs):
+            rows.append(hooks)
         rows.append(import_row(imports, consented))
         print("delivery ...", file=sys.stderr, flush=True)
         after_exit, after_start, missing = delivery_latency(

@@ -16,7 +16,15 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["KEDRO", "LABELS", "Venv", "build_all", "locate"]
+__all__ = [
+    "KEDRO",
+    "LABELS",
+    "Venv",
+    "build_all",
+    "locate",
+    "run_build_step",
+    "source_hash",
+]
 
 KEDRO = "kedro==1.7.0"
 OLD_TELEMETRY = "kedro-telemetry==0.9.0"
@@ -74,7 +82,7 @@ def _ensure(venv: Venv, steps: list[list[str]]) -> None:
         f"building venv {venv.key} ({venv.label}) in {venv.path} ...", file=sys.stderr
     )
     shutil.rmtree(venv.path, ignore_errors=True)
-    _run([sys.executable, "-m", "venv", str(venv.path)])
+    run_build_step([sys.executable, "-m", "venv", str(venv.path)])
     for step in steps:
         if step[0] == "uninstall":
             _pip(venv, "uninstall", "--yes", *step[1:])
@@ -90,10 +98,12 @@ def _refresh_project(venv: Venv, repo: Path) -> None:
     hook to every process, which would bill the plugin for a cost users never pay.
     """
     stamp = _read_stamp(venv)
-    sources = _source_hash(repo)
+    sources = source_hash(repo)
     if stamp.get("sources") == sources:
         return
     print("installing this checkout into venv C ...", file=sys.stderr)
+    # An earlier in-tree build's ``build/`` would bring back removed modules.
+    shutil.rmtree(repo / "build", ignore_errors=True)
     _pip(venv, "install", "--quiet", "--no-deps", "--force-reinstall", str(repo))
     _write_stamp(venv, {**stamp, "sources": sources})
 
@@ -111,10 +121,10 @@ def _write_stamp(venv: Venv, stamp: dict[str, object]) -> None:
 
 
 def _pip(venv: Venv, *args: str) -> None:
-    _run([str(venv.python), "-m", "pip", *args])
+    run_build_step([str(venv.python), "-m", "pip", *args])
 
 
-def _source_hash(repo: Path) -> str:
+def source_hash(repo: Path) -> str:
     """A digest of what ``pip install repo`` would install, to detect changes."""
     digest = hashlib.sha256()
     files = sorted((repo / "kedro_telemetry").rglob("*.py"))
@@ -125,7 +135,7 @@ def _source_hash(repo: Path) -> str:
     return digest.hexdigest()
 
 
-def _run(command: list[str]) -> None:
+def run_build_step(command: list[str]) -> None:
     """Run a build step; a failure stops the benchmark with pip's own message."""
     result = subprocess.run(
         command,

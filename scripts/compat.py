@@ -75,6 +75,9 @@ def build_wheel() -> Path:
     """The plugin as users get it: a wheel, not this source tree."""
     dist = WORK / "dist"
     shutil.rmtree(dist, ignore_errors=True)
+    # A ``build/`` left by an earlier in-tree build would slip modules removed
+    # since into the wheel.
+    shutil.rmtree(ROOT / "build", ignore_errors=True)
     pip(Path(sys.executable), "wheel", "--no-deps", "--wheel-dir", str(dist), str(ROOT))
     shutil.rmtree(ROOT / "build", ignore_errors=True)
     (wheel,) = dist.glob("kedro_telemetry-*.whl")

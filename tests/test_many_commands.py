@@ -180,6 +180,36 @@ def test_a_long_lived_process_keeps_no_zombie_sender_and_no_resource_warning(
     wait_until(lambda: not senders.pids(), "every sender has exited")
 
 
+def test_a_process_that_exits_right_after_queuing_still_starts_its_sender(
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    senders: Senders,
+    state_dir: Path,
+    tmp_path: Path,
+) -> None:
+    """The sender starts from a thread the interpreter does not wait for.
+
+    Only the exit wait makes it finish: each process here ends on the very
+    line that queues, with none of Kedro's teardown to give the thread time.
+    Each finds the previous sender gone, so each must start its own.
+    """
+    for index in range(3):
+        result = run(
+            [sys.executable, "-c", QUEUE_ONE + f"queue('exit-{index}')"],
+            cwd=tmp_path,
+            env=env,
+        )
+        assert result.returncode == 0, result.stderr
+        wait_until(lambda: not senders.pids(), "the sender has exited")
+        assert queued_keys(state_dir) == [], f"round {index}: still queued"
+    assert sorted(e["idempotency_key"] for e in receiver.accepted) == [
+        "exit-0",
+        "exit-1",
+        "exit-2",
+    ]
+    assert senders_started(state_dir) == 3
+
+
 def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
     project: Path,
     env: dict[str, str],
