@@ -5,7 +5,8 @@ The layers, first match wins:
 1. ``DO_NOT_TRACK`` / ``KEDRO_DISABLE_TELEMETRY``: off, silently, over any file.
 2. The project's ``.telemetry`` (``consent: true`` or ``consent: false``).
 3. The user-wide file written by ``kedro telemetry enable|disable --global``.
-4. A question on the terminal, only from the CLI, inside a project, never in CI.
+4. A question on the terminal (``prompt``), only from the CLI, inside a project,
+   never in CI.
 5. Nobody decided: nothing is collected, nothing is written, nobody waits.
 
 The answer is memoised per project, keyed by the state of the two files that

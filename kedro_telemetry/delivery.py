@@ -5,10 +5,9 @@ lock probe and, when no sender is at work, one process start, whatever the
 network is doing. In debug mode it only shows the event on stderr.
 
 Where nothing of ours can outlive the command (a container, see
-``ends_with_this_process``),
-a detached sender would be killed with it; there the event is sent from this
-process instead, and the process waits for it at exit, a second at most (see
-``before_exit``).
+``ends_with_this_process``), a detached sender would be killed with it; there
+the event is sent from this process instead, and the process waits for it at
+exit, a second at most (see ``before_exit``).
 """
 
 from __future__ import annotations

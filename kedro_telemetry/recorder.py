@@ -121,12 +121,12 @@ class Recorder:
         environment.unmark_reported(os.getpid())
         from kedro_telemetry import facts
 
-        # The statistics that ``add_catalog`` put there stay: nothing here
-        # names the same properties.
-        pending.properties.update(facts.base_properties())
+        properties = facts.base_properties()
         if metadata is not None:
-            pending.properties.update(facts.project_from_metadata(metadata))
-        pending.properties.update(_masked_command(command_args))
+            properties.update(facts.project_from_metadata(metadata))
+        properties.update(pending.properties)  # the catalog's, from ``add_catalog``
+        properties.update(_masked_command(command_args))
+        pending.properties = properties
         _deliver(pending)
 
     # Project stage ---------------------------------------------------------
