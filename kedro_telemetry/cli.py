@@ -184,7 +184,7 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
         consent.write_consent_file(path, consent_given)
     except OSError as error:
         raise click.ClickException(
-            f"Could not write {path}: {error.strerror}"
+            f"Could not write {path}: {consent.reason(error)}"
         ) from error
     consent.forget()
     scope = "all your projects" if user_wide else "this project"

@@ -380,7 +380,7 @@ def flush(seconds: float) -> Report:
     try:
         seen = set(outbox.files())
         outbox.remove_stale_temporaries()
-        return deliver_outbox(max(0.1, seconds - (time.monotonic() - started)))
+        return deliver_outbox(max(0.1, seconds - (time.monotonic() - started)), outbox)
     finally:
         lock.release()
         _wake_for_newcomers(outbox, seen)
