@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-__version__ = "1.0.0"
+from kedro_telemetry.version import __version__
 
 __all__ = ["__version__", "send_event"]
 

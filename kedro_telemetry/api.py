@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from kedro_telemetry import consent, events, facts
-from kedro_telemetry.delivery import deliver
+from kedro_telemetry.delivery import queue_event
 from kedro_telemetry.logs import stderr_logger
 from kedro_telemetry.recorder import PendingEvent
 
@@ -79,7 +79,7 @@ def _queue_under_consent(
         merged.update(project_properties(path))
     merged.update(facts.base_properties())  # the plugin's own fields win
     try:
-        return deliver(PendingEvent(name, merged).finish())
+        return queue_event(PendingEvent(name, merged).finish())
     except OSError:
         return False
 

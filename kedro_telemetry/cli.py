@@ -48,7 +48,8 @@ def telemetry() -> None:
 def status() -> None:
     """Say whether data is collected here, and which setting decided it."""
     from kedro_telemetry import consent, environment
-    from kedro_telemetry.outbox import DeliveryLog, Outbox
+    from kedro_telemetry.delivery_log import DeliveryLog
+    from kedro_telemetry.outbox import Outbox
 
     project = _current_project()
     decision = consent.decide(project)
@@ -100,7 +101,8 @@ def show(as_json: bool) -> None:
     """List the events waiting to be sent and the last ones delivered."""
     import json
 
-    from kedro_telemetry.outbox import DeliveryLog, Outbox
+    from kedro_telemetry.delivery_log import DeliveryLog
+    from kedro_telemetry.outbox import Outbox
 
     rows = [_row("waiting", entry.event) for entry in Outbox.default().peek(10_000)]
     rows += [_row("delivered", event) for event in DeliveryLog.default().read()]
@@ -149,8 +151,8 @@ def _text(value: Any) -> str:
 )
 def flush(timeout: float) -> None:
     """Send the waiting events now, for instance at the end of a CI job."""
+    from kedro_telemetry.flush import flush as flush_outbox
     from kedro_telemetry.logs import stderr_logger
-    from kedro_telemetry.sender import flush as flush_outbox
 
     stderr_logger()
     try:

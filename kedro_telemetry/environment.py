@@ -6,6 +6,7 @@ Every environment variable the plugin reads is named here, so that the README,
 
 from __future__ import annotations
 
+import math
 import os
 
 __all__ = [
@@ -18,12 +19,14 @@ __all__ = [
     "NO_WAIT_VARIABLE",
     "OPT_OUT_VARIABLES",
     "REPORTED_VARIABLE",
+    "SENDER_IDLE_VARIABLE",
     "app_id",
     "debug_enabled",
     "disabling_variable",
     "endpoint",
     "is_ci",
     "mark_reported",
+    "sender_idle_seconds",
     "take_reported_marker",
     "unmark_reported",
     "wait_allowed",
@@ -125,3 +128,20 @@ def take_reported_marker() -> bool:
 def wait_allowed() -> bool:
     """Whether a command whose sender could not outlive it may wait (1 s at most)."""
     return not _is_truthy(os.environ.get(NO_WAIT_VARIABLE))
+
+
+# How long the background sender waits for the next command's event.
+SENDER_IDLE_VARIABLE = "KEDRO_TELEMETRY_SENDER_IDLE"
+DEFAULT_SENDER_IDLE_SECONDS = 60.0
+_MAX_SENDER_IDLE_SECONDS = 300.0
+
+
+def sender_idle_seconds() -> float:
+    """Seconds the background sender stays for the next event (0 to 300)."""
+    try:
+        seconds = float(os.environ.get(SENDER_IDLE_VARIABLE, "").strip())
+    except ValueError:
+        return DEFAULT_SENDER_IDLE_SECONDS
+    if math.isnan(seconds):
+        return DEFAULT_SENDER_IDLE_SECONDS
+    return min(max(seconds, 0.0), _MAX_SENDER_IDLE_SECONDS)

@@ -15,7 +15,8 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
-from kedro_telemetry import __version__, environment, events
+from kedro_telemetry import environment, events
+from kedro_telemetry.version import __version__
 
 __all__ = [
     "base_properties",

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import secrets
 import stat
 import sys
 from pathlib import Path
@@ -20,8 +19,13 @@ __all__ = [
     "FileTooLargeError",
     "NoHomeError",
     "NotARegularFileError",
+    "delivery_log_file",
+    "flush_request_file",
+    "outbox_dir",
     "project_consent_file",
     "read_small_file",
+    "sender_lock_file",
+    "sender_log_file",
     "state_dir",
     "user_consent_file",
     "write_atomically",
@@ -59,6 +63,34 @@ def state_dir() -> Path:
     return _base_dir("XDG_STATE_HOME", ".local/state", "LOCALAPPDATA") / (
         "kedro-telemetry"
     )
+
+
+# The state directory's files; only this module names them.
+
+
+def outbox_dir() -> Path:
+    """One file per queued event (``outbox``)."""
+    return state_dir() / "outbox"
+
+
+def delivery_log_file() -> Path:
+    """The last events Heap accepted, for ``kedro telemetry show``."""
+    return state_dir() / "delivered.json"
+
+
+def sender_lock_file() -> Path:
+    """Held by whoever drains the outbox, so that one sender works at a time."""
+    return state_dir() / "sender.lock"
+
+
+def sender_log_file() -> Path:
+    """The detached sender's own log: it has no terminal."""
+    return state_dir() / "sender.log"
+
+
+def flush_request_file() -> Path:
+    """Present while ``kedro telemetry flush`` waits for the sender lock."""
+    return state_dir() / "flush.request"
 
 
 def user_consent_file() -> Path:
@@ -117,7 +149,7 @@ def write_atomically(
     """
     directory, name = os.path.split(path)
     temporary = os.path.join(
-        directory, f".tmp-{name}-{os.getpid()}-{secrets.token_hex(4)}"
+        directory, f".tmp-{name}-{os.getpid()}-{os.urandom(4).hex()}"
     )
     # O_BINARY: on Windows, a descriptor opened without it would turn every
     # newline into two bytes; elsewhere it does not exist and is 0.

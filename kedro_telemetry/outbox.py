@@ -17,26 +17,18 @@ import json
 import os
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
+from kedro_telemetry import files
 from kedro_telemetry.files import (
     FileTooLargeError,
     NotARegularFileError,
     read_small_file,
-    state_dir,
     write_atomically,
 )
 
-__all__ = [
-    "MAX_BYTES",
-    "MAX_EVENTS",
-    "DeliveryLog",
-    "Entry",
-    "Outbox",
-    "SenderLock",
-]
+__all__ = ["MAX_BYTES", "MAX_EVENTS", "Entry", "Outbox"]
 
 MAX_EVENTS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
@@ -46,11 +38,7 @@ _STALE_TEMPORARY_SECONDS = 3600
 
 
 class Entry:
-    """One queued record: the event and where it goes.
-
-    A plain class, not a dataclass: the foreground imports this module, and
-    building a frozen dataclass costs it most of a millisecond.
-    """
+    """One queued record: the event and where it goes."""
 
     __slots__ = ("path", "record")
 
@@ -79,7 +67,16 @@ class Outbox:
 
     @classmethod
     def default(cls) -> Outbox:
-        return cls(state_dir() / "outbox")
+        """This user's outbox, one object per process and directory.
+
+        Sharing it shares the memory of unreadable files between the parts of
+        a process that read the outbox.
+        """
+        directory = files.outbox_dir()
+        shared = _shared.get(directory)
+        if shared is None:
+            shared = _shared[directory] = cls(directory)
+        return shared
 
     def put(self, record: dict[str, Any]) -> Path:
         """Queue one record: ``{"endpoint", "app_id", "event"}``.
@@ -95,8 +92,8 @@ class Outbox:
         key = record["event"]["idempotency_key"]
         name = f"{time.time_ns():020d}-{key}{_SIZE_MARK}{len(data)}.json"
         path = self.directory / name
-        # No fsync: it would cost the command milliseconds, and a file that a
-        # power cut leaves corrupt is skipped and removed like any other.
+        # Not durable (no fsync): a file that a power cut leaves corrupt is
+        # skipped and removed like any other, and the command does not wait.
         try:
             write_atomically(path, data, mode=0o600, durable=False)
         except FileNotFoundError:  # the first event of this user: no directory yet
@@ -119,8 +116,6 @@ class Outbox:
         """
         try:
             with os.scandir(self.directory) as listing:
-                # ``DirEntry.is_dir`` answers from the listing itself: no stat
-                # per file, which ``status`` would pay on a full outbox.
                 return [
                     entry.name
                     for entry in listing
@@ -130,6 +125,14 @@ class Outbox:
                 ]
         except FileNotFoundError:
             return []
+
+    def added_since(self, seen: set[str]) -> bool:
+        """Whether an event was queued that is not among the names in ``seen``."""
+        return not set(self._names()) <= seen
+
+    def names(self) -> set[str]:
+        """The names of the queued files now, for a later ``added_since``."""
+        return set(self._names())
 
     def count(self) -> int:
         """Queued files, less those this reader already failed to read."""
@@ -186,8 +189,7 @@ class Outbox:
     def _total_size(self, names: list[str]) -> int:
         """The bytes the files hold, read from their names in one pass.
 
-        One regular-expression scan over all names costs far less than parsing
-        each; only names without a size (an earlier version's) are measured.
+        Only names without a size (an earlier version's) are measured.
         """
         sizes = re.findall(_SIZE_IN_NAME, "\n".join(names), re.MULTILINE)
         total = sum(map(int, sizes))
@@ -253,11 +255,11 @@ class Outbox:
         return None
 
 
+_shared: dict[Path, Outbox] = {}
+
 # The size that ``put`` writes at the end of a file's name; keys are hex, so
 # no key ends like this.
 _SIZE_MARK = "-s"
-# A pattern, not a compiled one: ``re`` compiles it on first use (and caches
-# it), so the foreground that only queues into a short outbox never pays for it.
 _SIZE_IN_NAME = r"-s(\d+)\.json$"
 
 
@@ -270,126 +272,3 @@ def _is_record(record: Any) -> bool:
         and isinstance(record["event"].get("idempotency_key"), str)
         and isinstance(record["event"].get("properties"), dict)
     )
-
-
-class DeliveryLog:
-    """The last events Heap accepted, kept for ``kedro telemetry show``."""
-
-    KEEP = 20
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    @classmethod
-    def default(cls) -> DeliveryLog:
-        return cls(state_dir() / "delivered.json")
-
-    def read(self) -> list[dict[str, Any]]:
-        """The delivered events; whatever the file holds, a list of mappings."""
-        try:
-            content = json.loads(read_small_file(self.path, 4 * 1024 * 1024))
-        except (OSError, ValueError, RecursionError):
-            return []
-        if not isinstance(content, list):
-            return []
-        return [item for item in content if isinstance(item, dict)]
-
-    def add(self, delivered: list[dict[str, Any]], when: str) -> None:
-        stamped = [{"delivered_at": when, **event} for event in delivered]
-        kept = (self.read() + stamped)[-self.KEEP :]
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_atomically(self.path, json.dumps(kept).encode("utf-8"), mode=0o600)
-
-
-class SenderLock:
-    """An advisory lock so that one sender drains the outbox at a time.
-
-    The operating system releases it when the holder exits, even after a crash,
-    so a lock is never left stale.
-
-    On POSIX it is an ``flock``, which belongs to the open file description, not
-    to the process: a child that inherits the descriptor holds the same lock,
-    and keeps it when the parent closes its copy. That is how a command hands
-    the lock to the sender it starts, with no moment where nobody holds it.
-    Windows' ``msvcrt.locking`` cannot be handed down that way.
-    """
-
-    CAN_HAND_DOWN = os.name != "nt"
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._handle: IO[bytes] | None = None
-
-    @classmethod
-    def default(cls) -> SenderLock:
-        return cls(state_dir() / "sender.lock")
-
-    def acquire(self, wait_seconds: float = 0.0) -> bool:
-        try:
-            handle = open(self.path, "a+b")  # noqa: SIM115 (held until release)
-        except FileNotFoundError:  # no state directory yet
-            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-            handle = open(self.path, "a+b")  # noqa: SIM115
-        deadline = time.monotonic() + wait_seconds
-        while True:
-            if _try_lock(handle):
-                self._handle = handle
-                return True
-            if time.monotonic() >= deadline:
-                handle.close()
-                return False
-            time.sleep(0.05)
-
-    def release(self) -> None:
-        if self._handle is not None:
-            self._handle.close()  # closing the descriptor releases the lock
-            self._handle = None
-
-    def descriptor(self) -> int | None:
-        """The held lock's descriptor, for a child process to inherit (POSIX)."""
-        return None if self._handle is None else self._handle.fileno()
-
-    def adopt(self, descriptor: int) -> bool:
-        """Take over the lock a parent acquired and handed down as ``descriptor``.
-
-        Only a descriptor of this very lock file is adopted, and only while it
-        still holds the lock (locking it again through the same open file
-        description succeeds at once); anything else is closed and refused.
-        """
-        try:
-            handle = os.fdopen(descriptor, "a+b")
-        except OSError:
-            return False
-        try:
-            same = os.path.samestat(os.fstat(descriptor), os.stat(self.path))
-        except OSError:
-            same = False
-        if same and _try_lock(handle):
-            self._handle = handle
-            return True
-        handle.close()
-        return False
-
-    @contextlib.contextmanager
-    def held(self, wait_seconds: float = 0.0) -> Iterator[bool]:
-        acquired = self.acquire(wait_seconds)
-        try:
-            yield acquired
-        finally:
-            self.release()
-
-
-def _try_lock(handle: IO[bytes]) -> bool:
-    try:
-        if os.name == "nt":
-            import msvcrt
-
-            handle.seek(0)
-            msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)  # type: ignore[attr-defined]
-        else:
-            import fcntl
-
-            fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
-        return False
-    return True

@@ -203,9 +203,9 @@ def _running_cli() -> Any:
 
 
 def _deliver(pending: PendingEvent) -> None:
-    from kedro_telemetry.delivery import deliver
+    from kedro_telemetry.delivery import queue_event
 
-    deliver(pending.finish())
+    queue_event(pending.finish())
 
 
 _recorder: Recorder | None = None

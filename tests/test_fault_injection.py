@@ -42,7 +42,7 @@ STEPS = {
     "kedro_telemetry.events:build_event": NOTHING,
     "kedro_telemetry.facts:statistics": NO_STATISTICS,
     "kedro_telemetry.outbox:Outbox.put": NOTHING,
-    "kedro_telemetry.delivery:start_sender": QUEUED,
+    "kedro_telemetry.spawn:start_sender": QUEUED,
 }
 # ``kedro info`` builds no catalog, so it never counts the project.
 INFO_STEPS = [step for step in STEPS if step != "kedro_telemetry.facts:statistics"]

@@ -388,8 +388,9 @@ def test_corrupt_outbox_files_are_skipped_and_the_good_events_still_arrive(
 def test_the_sender_survives_a_corrupt_outbox_on_its_own(
     env: dict[str, str], receiver: HeapReceiver, corrupt_outbox: Path
 ) -> None:
-    """``python -m kedro_telemetry.sender`` as the plugin starts it, with no command."""
-    sender = run([PYTHON, "-m", "kedro_telemetry.sender"], cwd=Path("/"), env=env)
+    """The sender as the plugin starts it, with no command."""
+    command = [PYTHON, "-m", "kedro_telemetry.sender_process"]
+    sender = run(command, cwd=Path("/"), env=env)
     assert sender.returncode == 0, sender.stderr
     [event] = receiver.wait_for(1)
     assert event["idempotency_key"].startswith("earlier-")

@@ -36,7 +36,7 @@ _STARTED = re.compile(r"sender \d+ started")
 QUEUE_ONE = """
 def queue(key):
     from datetime import datetime, timezone
-    from kedro_telemetry.delivery import deliver
+    from kedro_telemetry.delivery import queue_event as deliver
     from kedro_telemetry.events import build_event
 
     deliver(build_event("CLI command", identity="0" * 64,
@@ -51,7 +51,7 @@ CROWD_MEMBER = (
     + """
 import sys
 import kedro_telemetry.delivery  # ready: the imports are done
-from kedro_telemetry.outbox import SenderLock
+from kedro_telemetry.sender_lock import SenderLock
 SenderLock.CAN_HAND_DOWN = sys.argv[2] == "hand-down"  # False: as on Windows
 print("ready", flush=True)
 sys.stdin.readline()

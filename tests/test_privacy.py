@@ -399,9 +399,9 @@ COLLECTING_STEPS = (
     "kedro_telemetry.facts:statistics",
     "kedro_telemetry.masking:mask_command",
     "kedro_telemetry.events:build_event",
-    "kedro_telemetry.delivery:deliver",
+    "kedro_telemetry.delivery:queue_event",
     "kedro_telemetry.outbox:Outbox.put",
-    "kedro_telemetry.delivery:start_sender",
+    "kedro_telemetry.spawn:start_sender",
 )
 NO_CONSENT = ["no-file", "consent-false"]
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kedro_telemetry.outbox import SenderLock
+from kedro_telemetry.sender_lock import SenderLock
 
 pytestmark = pytest.mark.skipif(
     not SenderLock.CAN_HAND_DOWN, reason="Windows locks cannot be handed down"
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.skipif(
 CHILD = """
 import sys
 from pathlib import Path
-from kedro_telemetry.outbox import SenderLock
+from kedro_telemetry.sender_lock import SenderLock
 lock = SenderLock(Path(sys.argv[1]))
 print(lock.adopt(int(sys.argv[2])), flush=True)
 sys.stdin.read()

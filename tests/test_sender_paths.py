@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import email.utils
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -19,56 +19,19 @@ from typing import Any
 import pytest
 import requests
 
-from kedro_telemetry.outbox import DeliveryLog, Outbox
-from kedro_telemetry.sender import Report, Sender
+from kedro_telemetry.delivery_log import DeliveryLog
+from kedro_telemetry.drain import Drain, Report
+from kedro_telemetry.heap import HeapDestination
+from kedro_telemetry.outbox import Outbox
 from tests.support.delivery_tools import synthetic_record
+from tests.support.fake_http import Answerer, FakeClock, FakeResponse, ScriptedSession
 
 HEAP = "https://heap.example/api/track"
 RELAY = "https://relay.example/api/track"
 
 
 @dataclass
-class FakeResponse:
-    status_code: int
-    headers: dict[str, str] = field(default_factory=dict)
-    text: str = ""
-
-
-Answerer = Callable[[str, list[dict[str, Any]]], FakeResponse]
-
-
-class ScriptedSession:
-    """Answers each post with ``answer(endpoint, events)``; remembers every post."""
-
-    def __init__(self, answer: Answerer) -> None:
-        self._answer = answer
-        self.posts: list[tuple[str, list[str]]] = []
-
-    def post(self, url: str, *, json: dict[str, Any], **options: Any) -> FakeResponse:
-        assert options["allow_redirects"] is False
-        keys = [event["idempotency_key"] for event in json["events"]]
-        self.posts.append((url, keys))
-        return self._answer(url, json["events"])
-
-
-class FakeClock:
-    """Time that passes only when the sender sleeps."""
-
-    def __init__(self) -> None:
-        self.now = 0.0
-        self.slept = 0.0
-
-    def __call__(self) -> float:
-        return self.now
-
-    def sleep(self, seconds: float) -> None:
-        assert seconds > 0
-        self.now += seconds
-        self.slept += seconds
-
-
-@dataclass
-class Drain:
+class Drained:
     report: Report
     session: ScriptedSession
     clock: FakeClock
@@ -97,23 +60,23 @@ def queue(tmp_path: Path) -> Callable[..., list[str]]:
 
 
 @pytest.fixture
-def drain(tmp_path: Path) -> Callable[..., Drain]:
+def drain(tmp_path: Path) -> Callable[..., Drained]:
     """Run one drain of the real outbox against ``answer``, on the fake clock."""
 
-    def run(answer: Answerer, deadline: float = 60.0) -> Drain:
+    def run(answer: Answerer, deadline: float = 60.0) -> Drained:
         outbox = Outbox(tmp_path / "outbox")
         log = DeliveryLog(tmp_path / "delivered.json")
         session = ScriptedSession(answer)
         clock = FakeClock()
-        sender = Sender(
+        sender = Drain(
             outbox,
             log,
             deadline=deadline,
-            session=session,  # type: ignore[arg-type]
+            destination=HeapDestination(session),  # type: ignore[arg-type]
             clock=clock,
             sleep=clock.sleep,
         )
-        return Drain(sender.drain(), session, clock, outbox, log)
+        return Drained(sender.run(), session, clock, outbox, log)
 
     return run
 
@@ -129,7 +92,7 @@ def then_ok(*first: FakeResponse) -> Answerer:
 
 
 def test_a_400_is_split_until_only_the_bad_events_are_dropped(
-    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+    queue: Callable[..., list[str]], drain: Callable[..., Drained]
 ) -> None:
     keys = queue(8)
     bad = {keys[2], keys[5]}
@@ -152,7 +115,7 @@ def test_a_400_is_split_until_only_the_bad_events_are_dropped(
 
 
 def test_a_bad_event_alone_is_dropped_without_a_split(
-    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+    queue: Callable[..., list[str]], drain: Callable[..., Drained]
 ) -> None:
     [key] = queue(1)
     done = drain(lambda _, __: FakeResponse(400, text="no"))
@@ -162,7 +125,7 @@ def test_a_bad_event_alone_is_dropped_without_a_split(
 
 @pytest.mark.parametrize("status", [429, 503])
 def test_retry_after_in_seconds_is_honoured(
-    queue: Callable[..., list[str]], drain: Callable[..., Drain], status: int
+    queue: Callable[..., list[str]], drain: Callable[..., Drained], status: int
 ) -> None:
     keys = queue(3)
     done = drain(then_ok(FakeResponse(status, {"Retry-After": "7"})))
@@ -172,7 +135,7 @@ def test_retry_after_in_seconds_is_honoured(
 
 
 def test_retry_after_as_an_http_date_is_honoured(
-    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+    queue: Callable[..., list[str]], drain: Callable[..., Drained]
 ) -> None:
     queue(1)
     later = datetime.now(timezone.utc) + timedelta(seconds=30)
@@ -184,19 +147,19 @@ def test_retry_after_as_an_http_date_is_honoured(
 
 
 def test_a_retry_after_beyond_the_deadline_ends_the_run_at_once(
-    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+    queue: Callable[..., list[str]], drain: Callable[..., Drained]
 ) -> None:
     keys = queue(2)
     done = drain(then_ok(FakeResponse(503, {"Retry-After": "3600"})), deadline=60)
     assert done.clock.slept == 0
     assert done.session.posts == [(HEAP, keys)]
     assert done.waiting() == keys
-    assert not done.report.finished and done.report.problem == "HTTP 503"
+    assert not done.report.outbox_empty and done.report.problem == "HTTP 503"
 
 
 @pytest.mark.parametrize("status", [301, 302, 307, 401, 403, 404, 410])
 def test_a_refusal_keeps_the_events_and_is_not_retried_in_this_run(
-    queue: Callable[..., list[str]], drain: Callable[..., Drain], status: int
+    queue: Callable[..., list[str]], drain: Callable[..., Drained], status: int
 ) -> None:
     keys = queue(2)
     done = drain(lambda _, __: FakeResponse(status, {"Location": "https://x"}))
@@ -207,7 +170,7 @@ def test_a_refusal_keeps_the_events_and_is_not_retried_in_this_run(
 
 
 def test_a_network_error_is_retried_with_backoff_under_the_same_keys(
-    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+    queue: Callable[..., list[str]], drain: Callable[..., Drained]
 ) -> None:
     keys = queue(2)
     failures = [requests.ConnectionError("refused"), requests.Timeout("slow")]
@@ -225,7 +188,7 @@ def test_a_network_error_is_retried_with_backoff_under_the_same_keys(
 
 @pytest.mark.parametrize("failure", [404, 503])
 def test_one_failing_destination_does_not_hold_back_another(
-    queue: Callable[..., list[str]], drain: Callable[..., Drain], failure: int
+    queue: Callable[..., list[str]], drain: Callable[..., Drained], failure: int
 ) -> None:
     stuck = queue(3, RELAY)  # the oldest events, bound for a failing relay
     fine = queue(2, HEAP)
@@ -243,18 +206,18 @@ def test_one_failing_destination_does_not_hold_back_another(
 
 
 def test_the_deadline_bounds_a_run_against_an_endpoint_that_keeps_failing(
-    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+    queue: Callable[..., list[str]], drain: Callable[..., Drained]
 ) -> None:
     keys = queue(2)
     done = drain(lambda _, __: FakeResponse(502), deadline=20)
     assert done.clock.now <= 20.0
     assert 2 <= len(done.session.posts) < 20  # backed off, exponentially
     assert done.waiting() == keys
-    assert not done.report.finished and done.report.problem == "HTTP 502"
+    assert not done.report.outbox_empty and done.report.problem == "HTTP 502"
 
 
 def test_a_drain_out_of_time_posts_nothing(
-    queue: Callable[..., list[str]], drain: Callable[..., Drain]
+    queue: Callable[..., list[str]], drain: Callable[..., Drained]
 ) -> None:
     keys = queue(1)
     done = drain(ok, deadline=0)

@@ -16,7 +16,7 @@ from tests.support.kedro_env import kedro, python_code, python_process
 PARENT = """
 import sys
 from datetime import datetime, timezone
-from kedro_telemetry.delivery import deliver
+from kedro_telemetry.delivery import queue_event as deliver
 from kedro_telemetry.events import build_event
 
 deliver(build_event("CLI command", identity="0" * 64, properties={"command": "kedro"},
@@ -61,7 +61,7 @@ def test_flush_takes_over_from_a_sender_that_is_backing_off(
 IN_PROCESS_KEDRO = """
 import atexit, sys
 atexit.register(lambda: print(
-    "imported:", sorted(m for m in ("requests", "urllib3", "kedro_telemetry.sender")
+    "imported:", sorted(m for m in ("requests", "urllib3", "kedro_telemetry.drain")
                         if m in sys.modules), file=sys.stderr))
 sys.argv = ["kedro", "info"]
 from kedro.framework.cli.cli import main

@@ -1,7 +1,7 @@
 """Helpers for the delivery tests: the outbox on disk, the detached senders, flushes.
 
 Everything here looks at the real artefacts the plugin leaves behind (the outbox
-directory, the sender's lock, live ``python -m kedro_telemetry.sender``
+directory, the sender's lock, live ``python -m kedro_telemetry.sender_process``
 processes found through ``/proc``) rather than at the plugin's internals.
 """
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from kedro_telemetry import environment
-from kedro_telemetry.outbox import SenderLock
+from kedro_telemetry.sender_lock import SenderLock
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import kedro
 
@@ -52,7 +52,7 @@ __all__ = [
 ]
 
 KEDRO = str(Path(sys.executable).with_name("kedro"))
-SENDER_MODULE = b"kedro_telemetry.sender"
+SENDER_MODULE = b"kedro_telemetry.sender_process"
 SLOW_ANSWER_SECONDS = 6.0  # longer than any read timeout a short flush allows
 _FLUSH_LINE = re.compile(r"Sent (\d+) event\(s\); (\d+) left in the outbox\.")
 

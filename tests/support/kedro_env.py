@@ -46,6 +46,7 @@ _CLEARED = (
     environment.DEBUG_VARIABLE,
     environment.REPORTED_VARIABLE,
     environment.NO_WAIT_VARIABLE,
+    environment.SENDER_IDLE_VARIABLE,
     "KEDRO_LOGGING_CONFIG",
 )
 
@@ -65,6 +66,9 @@ def isolated_environment(root: Path) -> dict[str, str]:
         env[name] = str(path)
     # Nothing may leave this machine: an unset endpoint would mean Heap itself.
     env["KEDRO_TELEMETRY_ENDPOINT"] = "http://127.0.0.1:9/unset-endpoint"
+    # A sender stays a second for the next event, not a minute: each test's
+    # senders are gone soon after its last command (``settle``).
+    env[environment.SENDER_IDLE_VARIABLE] = "1"
     env["NO_COLOR"] = "1"
     env["COLUMNS"] = "200"
     env["PYTHONWARNINGS"] = "ignore"

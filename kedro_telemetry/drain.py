@@ -1,0 +1,225 @@
+"""The one drain: post the outbox, oldest first, until it is empty or time is up.
+
+Every way of sending (the detached sender, ``kedro telemetry flush``) runs
+this loop, through ``turns``. It works under one deadline that covers DNS,
+connecting, waiting for an answer and backing off, and it leaves what it could
+not send for the next drain. Retries follow what can succeed later (see
+``heap``); each event keeps its ``idempotency_key`` through every retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import datetime, timezone
+
+from kedro_telemetry.delivery_log import DeliveryLog
+from kedro_telemetry.heap import (
+    BATCH_SIZE,
+    Destination,
+    HeapDestination,
+    Outcome,
+    Verdict,
+)
+from kedro_telemetry.logs import LOGGER_NAME
+from kedro_telemetry.outbox import MAX_EVENTS, Entry, Outbox
+
+__all__ = ["Drain", "Report", "drain_within"]
+
+_BACKOFF_BASE = 0.5
+_BACKOFF_CAP = 15.0
+
+logger = logging.getLogger(LOGGER_NAME)
+
+# One endpoint and app id: events bound for one fail or succeed together.
+_Target = tuple[str, str]
+
+
+class Report:
+    """What one drain did, for ``flush`` to tell and for the sender's log."""
+
+    def __init__(self, *, left: int = 0, problem: str = "") -> None:
+        self.sent = 0
+        self.dropped = 0
+        self.left = left
+        self.problem = problem
+        # The outbox files it posted, whatever the answer: events it has seen.
+        self.attempted: set[str] = set()
+
+    @property
+    def outbox_empty(self) -> bool:
+        return self.left == 0
+
+    def add(self, other: Report) -> None:
+        """Fold a later drain's report into this one."""
+        self.sent += other.sent
+        self.dropped += other.dropped
+        self.left = other.left
+        self.problem = other.problem
+        self.attempted |= other.attempted
+
+
+class Drain:
+    """Posts the outbox in bulk requests, until it is empty or ``deadline`` passes.
+
+    ``clock`` and ``sleep`` are the real ones unless a test passes a fake, as it
+    may pass a scripted ``destination`` instead of Heap.
+    """
+
+    def __init__(
+        self,
+        outbox: Outbox,
+        delivery_log: DeliveryLog,
+        *,
+        deadline: float,
+        destination: Destination | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+        stop_requested: Callable[[], bool] = lambda: False,
+    ) -> None:
+        self._outbox = outbox
+        self._log = delivery_log
+        self._deadline = deadline
+        self._destination = destination or HeapDestination()
+        self._clock = clock
+        self._sleep = sleep
+        self._stop_requested = stop_requested
+        self.report = Report()
+
+    def run(self) -> Report:
+        """Send, back off, send again, until done or out of time.
+
+        A target that fails holds back only its own events: the events bound
+        for another endpoint (it changed meanwhile) still go. A target that
+        said "not now" is left for this run; one that said "later" rests for
+        the backoff, and the other targets go on meanwhile.
+        """
+        attempt = 0
+        wait = 0.0
+        held: set[_Target] = set()  # not again in this run
+        resting: set[_Target] = set()  # again after the pause
+        while self._remaining() > 0 and not self._stop_requested():
+            self._outbox.trim()
+            entries = self._take_except(held | resting)
+            if not entries:
+                if not resting or wait >= self._remaining():
+                    break
+                self._pause(wait)
+                attempt += 1
+                resting.clear()
+                continue
+            target = entries[0].destination
+            batch = [entry for entry in entries if entry.destination == target]
+            outcome = self._send(batch)
+            if outcome.verdict is Verdict.HOLD:
+                self.report.problem = outcome.reason
+                held.add(target)
+            elif outcome.verdict is Verdict.RETRY:
+                self.report.problem = outcome.reason
+                pause = self._wait_before_retry(outcome, attempt)
+                wait = max(wait, pause) if resting else pause
+                resting.add(target)
+            else:
+                attempt = 0
+        self.report.left = self._outbox.count()
+        if self.report.outbox_empty:
+            self.report.problem = ""
+        return self.report
+
+    def _pause(self, seconds: float) -> None:
+        """Back off in short naps, so that a stop request is heard within 0.1 s."""
+        end = self._clock() + seconds
+        while not self._stop_requested() and (left := end - self._clock()) > 0:
+            self._sleep(min(0.1, left))
+
+    def _take_except(self, skipped: set[_Target]) -> list[Entry]:
+        """The oldest events bound elsewhere than ``skipped``; a batch at most."""
+        entries = self._outbox.take(BATCH_SIZE)
+        if (
+            skipped
+            and len(entries) == BATCH_SIZE  # there may be more behind them
+            and all(entry.destination in skipped for entry in entries)
+        ):
+            entries = self._outbox.take(MAX_EVENTS)  # bounded by the outbox's caps
+        kept = [entry for entry in entries if entry.destination not in skipped]
+        return kept[:BATCH_SIZE]
+
+    def _send(self, batch: list[Entry]) -> Outcome:
+        """Post ``batch``; if Heap will never take it, split it to drop only the bad."""
+        remaining = self._remaining()
+        if remaining <= 0:
+            return Outcome(Verdict.RETRY, "out of time")
+        endpoint, app_id = batch[0].destination
+        events = [entry.event for entry in batch]
+        self.report.attempted.update(entry.path.name for entry in batch)
+        outcome = self._destination.post(endpoint, app_id, events, remaining)
+        if outcome.verdict is Verdict.STORED:
+            self._outbox.remove(batch)
+            self._record_delivered(batch)
+            self.report.sent += len(batch)
+        elif outcome.verdict is Verdict.NEVER and len(batch) == 1:
+            self._outbox.remove(batch)
+            self.report.dropped += 1
+            logger.warning(
+                "Heap rejected event %s; dropped it: %s",
+                batch[0].event.get("idempotency_key"),
+                outcome.reason,
+            )
+        elif outcome.verdict is Verdict.NEVER:
+            middle = len(batch) // 2
+            for half in (batch[:middle], batch[middle:]):
+                half_outcome = self._send(half)
+                if half_outcome.verdict not in (Verdict.STORED, Verdict.NEVER):
+                    return half_outcome
+        return outcome
+
+    def _wait_before_retry(self, outcome: Outcome, attempt: int) -> float:
+        if outcome.retry_after is not None:
+            return outcome.retry_after
+        backoff = min(_BACKOFF_CAP, _BACKOFF_BASE * 2.0**attempt)
+        return backoff * (0.5 + random.random() / 2)  # jitter: senders do not align
+
+    def _record_delivered(self, batch: list[Entry]) -> None:
+        try:
+            self._log.add([entry.event for entry in batch], _utc_now())
+        except OSError:
+            logger.debug("could not update the delivery log", exc_info=True)
+
+    def _remaining(self) -> float:
+        return self._deadline - self._clock()
+
+
+def _utc_now() -> str:
+    return datetime.now(timezone.utc).isoformat()
+
+
+def drain_within(
+    seconds: float,
+    outbox: Outbox,
+    stop_requested: Callable[[], bool] = lambda: False,
+) -> Report:
+    """Drain ``outbox`` for at most ``seconds``, name resolution included.
+
+    ``requests`` has no timeout for name resolution, so the drain runs in a
+    daemon thread that is abandoned at the deadline; an abandoned request is
+    harmless, since an event leaves the outbox only after Heap stored it.
+    """
+    drain = Drain(
+        outbox,
+        DeliveryLog.default(),
+        deadline=time.monotonic() + seconds,
+        stop_requested=stop_requested,
+    )
+    worker = threading.Thread(
+        target=drain.run, name="kedro-telemetry-drain", daemon=True
+    )
+    worker.start()
+    worker.join(seconds + 1.0)
+    if worker.is_alive():
+        report = drain.report
+        report.left = outbox.count()
+        report.problem = report.problem or "the endpoint did not answer in time"
+    return drain.report
