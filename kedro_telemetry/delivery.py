@@ -2,7 +2,8 @@
 
 This is all a command ever does with an event: one small file write, one lock
 probe and, when no sender is at work, one process start, whatever the network
-is doing. In debug mode it only shows the event on stderr.
+is doing. In debug mode it only shows the event on stderr; with an endpoint
+that can never work it queues nothing.
 """
 
 from __future__ import annotations
@@ -26,13 +27,12 @@ def queue_event(event: dict[str, Any]) -> bool:
         sys.stderr.write(json.dumps(shown, indent=2) + "\n")
         sys.stderr.flush()
         return False
+    endpoint = environment.endpoint()
+    if environment.endpoint_problem(endpoint):
+        return False  # it could never leave; ``kedro telemetry status`` says why
     # The event is on disk BEFORE anyone is woken: see ``turns``.
     Outbox.default().put(
-        {
-            "endpoint": environment.endpoint(),
-            "app_id": environment.app_id(),
-            "event": event,
-        }
+        {"endpoint": endpoint, "app_id": environment.app_id(), "event": event}
     )
     wake_sender(wait_at_exit=environment.wait_allowed() and ends_with_this_process())
     return True

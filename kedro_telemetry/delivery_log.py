@@ -1,4 +1,9 @@
-"""What was delivered lately, kept for ``kedro telemetry show`` and ``status``."""
+"""What became of the events lately: the ones delivered and the ones given up.
+
+Kept for ``kedro telemetry show`` and ``status``; each list holds the last
+``KEEP`` entries. A dropped entry keeps the event's name, its masked command
+and the reason, never more of it.
+"""
 
 from __future__ import annotations
 
@@ -11,31 +16,61 @@ from kedro_telemetry.files import read_small_file, write_atomically
 
 __all__ = ["DeliveryLog"]
 
+_LOG_LIMIT = 4 * 1024 * 1024
+
 
 class DeliveryLog:
-    """The last events Heap accepted, kept for ``kedro telemetry show``."""
+    """The delivered events (``path``) and the dropped ones (``dropped_path``)."""
 
     KEEP = 20
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, dropped_path: Path | None = None) -> None:
         self.path = path
+        self.dropped_path = dropped_path or path.with_name("dropped.json")
 
     @classmethod
     def default(cls) -> DeliveryLog:
-        return cls(files.delivery_log_file())
+        return cls(files.delivery_log_file(), files.dropped_log_file())
 
     def read(self) -> list[dict[str, Any]]:
         """The delivered events; whatever the file holds, a list of mappings."""
-        try:
-            content = json.loads(read_small_file(self.path, 4 * 1024 * 1024))
-        except (OSError, ValueError, RecursionError):
-            return []
-        if not isinstance(content, list):
-            return []
-        return [item for item in content if isinstance(item, dict)]
+        return _read_list(self.path)
+
+    def read_dropped(self) -> list[dict[str, Any]]:
+        """The dropped events, each ``{"dropped_at", "reason", "event", "command"}``."""
+        return _read_list(self.dropped_path)
 
     def add(self, delivered: list[dict[str, Any]], when: str) -> None:
-        stamped = [{"delivered_at": when, **event} for event in delivered]
-        kept = (self.read() + stamped)[-self.KEEP :]
-        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        write_atomically(self.path, json.dumps(kept).encode("utf-8"), mode=0o600)
+        _append(self.path, [{"delivered_at": when, **event} for event in delivered])
+
+    def add_dropped(
+        self, dropped: list[dict[str, Any]], reason: str, when: str
+    ) -> None:
+        _append(
+            self.dropped_path,
+            [
+                {
+                    "dropped_at": when,
+                    "reason": reason,
+                    "event": event.get("event"),
+                    "command": (event.get("properties") or {}).get("command"),
+                }
+                for event in dropped
+            ],
+        )
+
+
+def _read_list(path: Path) -> list[dict[str, Any]]:
+    try:
+        content = json.loads(read_small_file(path, _LOG_LIMIT))
+    except (OSError, ValueError, RecursionError):
+        return []
+    if not isinstance(content, list):
+        return []
+    return [item for item in content if isinstance(item, dict)]
+
+
+def _append(path: Path, entries: list[dict[str, Any]]) -> None:
+    kept = (_read_list(path) + entries)[-DeliveryLog.KEEP :]
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    write_atomically(path, json.dumps(kept).encode("utf-8"), mode=0o600)

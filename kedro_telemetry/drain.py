@@ -17,6 +17,7 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 
 from kedro_telemetry.delivery_log import DeliveryLog
+from kedro_telemetry.environment import endpoint_problem
 from kedro_telemetry.heap import (
     BATCH_SIZE,
     Destination,
@@ -25,7 +26,7 @@ from kedro_telemetry.heap import (
     Verdict,
 )
 from kedro_telemetry.logs import LOGGER_NAME
-from kedro_telemetry.outbox import MAX_EVENTS, Entry, Outbox
+from kedro_telemetry.outbox import MAX_AGE_SECONDS, MAX_EVENTS, Entry, Outbox
 
 __all__ = ["Drain", "Report", "drain_within"]
 
@@ -145,7 +146,26 @@ class Drain:
         ):
             entries = self._outbox.take(MAX_EVENTS)  # bounded by the outbox's caps
         kept = [entry for entry in entries if entry.destination not in skipped]
-        return kept[:BATCH_SIZE]
+        return self._sendable(kept[:BATCH_SIZE])
+
+    def _sendable(self, entries: list[Entry]) -> list[Entry]:
+        """``entries`` less the events no drain could ever send, which are dropped.
+
+        An event bound for an endpoint that cannot work (queued by an older
+        release, or by hand) would wait forever, and so would one that failed
+        for a month; both go, each with a line in the dropped log.
+        """
+        now = time.time()
+        kept = []
+        for entry in entries:
+            reason = endpoint_problem(entry.destination[0])
+            if not reason and entry.age_seconds(now) > MAX_AGE_SECONDS:
+                reason = "not delivered within 30 days"
+            if reason:
+                self._drop([entry], reason)
+            else:
+                kept.append(entry)
+        return kept
 
     def _send(self, batch: list[Entry]) -> Outcome:
         """Post ``batch``; if Heap will never take it, split it to drop only the bad."""
@@ -161,13 +181,7 @@ class Drain:
             self._record_delivered(batch)
             self.report.sent += len(batch)
         elif outcome.verdict is Verdict.NEVER and len(batch) == 1:
-            self._outbox.remove(batch)
-            self.report.dropped += 1
-            logger.warning(
-                "Heap rejected event %s; dropped it: %s",
-                batch[0].event.get("idempotency_key"),
-                outcome.reason,
-            )
+            self._drop(batch, f"rejected by the endpoint: {outcome.reason}")
         elif outcome.verdict is Verdict.NEVER:
             middle = len(batch) // 2
             for half in (batch[:middle], batch[middle:]):
@@ -181,6 +195,21 @@ class Drain:
             return outcome.retry_after
         backoff = min(_BACKOFF_CAP, _BACKOFF_BASE * 2.0**attempt)
         return backoff * (0.5 + random.random() / 2)  # jitter: senders do not align
+
+    def _drop(self, entries: list[Entry], reason: str) -> None:
+        """Give ``entries`` up: out of the outbox, into the dropped log."""
+        self._outbox.remove(entries)
+        self.report.dropped += len(entries)
+        for entry in entries:
+            logger.warning(
+                "dropped event %s: %s", entry.event.get("idempotency_key"), reason
+            )
+        try:
+            self._log.add_dropped(
+                [entry.event for entry in entries], reason, _utc_now()
+            )
+        except OSError:
+            logger.debug("could not update the dropped log", exc_info=True)
 
     def _record_delivered(self, batch: list[Entry]) -> None:
         try:

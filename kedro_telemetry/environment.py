@@ -24,6 +24,7 @@ __all__ = [
     "debug_enabled",
     "disabling_variable",
     "endpoint",
+    "endpoint_problem",
     "is_ci",
     "mark_reported",
     "sender_idle_seconds",
@@ -86,8 +87,15 @@ def debug_enabled() -> bool:
 
 
 def endpoint() -> str:
-    """Heap's track URL, or the one a test, the EU data centre or a relay names."""
-    return os.environ.get(ENDPOINT_VARIABLE, "").strip() or DEFAULT_ENDPOINT
+    """Heap's track URL, or the one a test, the EU data centre or a relay names.
+
+    A variable that is set counts as written, even when empty: an empty value
+    is an endpoint that cannot work (see ``endpoint_problem``), never a quiet
+    way back to Heap's own, which a company that routes through a relay would
+    not expect.
+    """
+    configured = os.environ.get(ENDPOINT_VARIABLE)
+    return DEFAULT_ENDPOINT if configured is None else configured.strip()
 
 
 def app_id() -> str:
@@ -145,3 +153,27 @@ def sender_idle_seconds() -> float:
     if math.isnan(seconds):
         return DEFAULT_SENDER_IDLE_SECONDS
     return min(max(seconds, 0.0), _MAX_SENDER_IDLE_SECONDS)
+
+
+def endpoint_problem(url: str) -> str:
+    """Why events could never be sent to ``url``, or "" when they could.
+
+    Only an absolute ``http`` or ``https`` URL with a host (and a valid port)
+    can work; anything else would keep its events queued for good.
+    """
+    from urllib.parse import urlsplit
+
+    if not url:
+        return "the endpoint is empty"
+    if any(character.isspace() or ord(character) < 32 for character in url):
+        return "the endpoint contains spaces or control characters"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 (raises ValueError for a bad port)
+    except ValueError as error:
+        return f"the endpoint is not a URL ({error})"
+    if parts.scheme not in ("http", "https"):
+        return "the endpoint is not an http or https URL"
+    if not parts.hostname:
+        return "the endpoint names no host"
+    return ""

@@ -20,6 +20,7 @@ __all__ = [
     "NoHomeError",
     "NotARegularFileError",
     "delivery_log_file",
+    "dropped_log_file",
     "flush_request_file",
     "outbox_dir",
     "project_consent_file",
@@ -76,6 +77,11 @@ def outbox_dir() -> Path:
 def delivery_log_file() -> Path:
     """The last events Heap accepted, for ``kedro telemetry show``."""
     return state_dir() / "delivered.json"
+
+
+def dropped_log_file() -> Path:
+    """The last events given up on, and why, for ``kedro telemetry status``."""
+    return state_dir() / "dropped.json"
 
 
 def sender_lock_file() -> Path:

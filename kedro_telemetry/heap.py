@@ -9,8 +9,8 @@ The bulk form takes ``{"app_id": ..., "events": [...]}`` with at most
   events and drops only those.
 * 408, 429, 5xx and network errors: may succeed later (``Retry-After`` says
   when, in seconds or as an HTTP date).
-* Anything else (3xx, 401, 403, 404): not now, and not by retrying in this
-  run; the events stay queued for the next one.
+* Anything else (3xx, 401, 403, 404, a certificate that does not verify): not
+  now, and not by retrying in this run; the events stay queued for the next.
 
 A new destination is one more class with ``post``, beside ``HeapDestination``.
 """
@@ -89,6 +89,9 @@ class HeapDestination:
                 timeout=timeout,
                 allow_redirects=False,  # a POST is never replayed to another host
             )
+        except requests.exceptions.SSLError:
+            # A certificate that does not verify will not verify in a second.
+            return Outcome(Verdict.HOLD, "network: SSLError")
         except requests.RequestException as error:
             return Outcome(Verdict.RETRY, f"network: {type(error).__name__}")
         return outcome_of(

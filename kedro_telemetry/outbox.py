@@ -28,10 +28,12 @@ from kedro_telemetry.files import (
     write_atomically,
 )
 
-__all__ = ["MAX_BYTES", "MAX_EVENTS", "Entry", "Outbox"]
+__all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "MAX_EVENTS", "Entry", "Outbox"]
 
 MAX_EVENTS = 10_000
 MAX_BYTES = 5 * 1024 * 1024
+# An event that could not be sent in 30 days is given up (by the drain).
+MAX_AGE_SECONDS = 30 * 24 * 3600
 # One event is a few kilobytes; a file far larger than that is not one of ours.
 _MAX_EVENT_FILE = 256 * 1024
 _STALE_TEMPORARY_SECONDS = 3600
@@ -53,6 +55,11 @@ class Entry:
     @property
     def event(self) -> dict[str, Any]:
         return dict(self.record["event"])
+
+    def age_seconds(self, now: float) -> float:
+        """How long ago it was queued (``now`` is ``time.time()``), from its name."""
+        stamp = self.path.name.split("-", 1)[0]
+        return now - int(stamp) / 1e9 if stamp.isdigit() else 0.0
 
 
 class Outbox:

@@ -10,6 +10,7 @@ and ``test_endpoint_faults``.
 from __future__ import annotations
 
 import email.utils
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -223,3 +224,42 @@ def test_a_drain_out_of_time_posts_nothing(
     done = drain(ok, deadline=0)
     assert done.session.posts == []
     assert done.waiting() == keys
+
+
+@pytest.mark.parametrize("endpoint", ["", "ftp://x", "not a url", "http://[::1"])
+def test_an_event_bound_for_an_endpoint_that_cannot_work_is_dropped_and_logged(
+    queue: Callable[..., list[str]], drain: Callable[..., Drained], endpoint: str
+) -> None:
+    queue(1, endpoint)
+    fine = queue(1)
+    done = drain(ok)
+    assert done.session.posts == [(HEAP, fine)]
+    assert (done.report.sent, done.report.dropped, done.waiting()) == (1, 1, [])
+    [dropped] = done.log.read_dropped()
+    assert dropped["reason"].startswith("the endpoint")
+    assert dropped["command"] == "kedro info"
+
+
+def test_an_event_queued_more_than_30_days_ago_is_dropped_and_logged(
+    queue: Callable[..., list[str]], drain: Callable[..., Drained], tmp_path: Path
+) -> None:
+    [old] = queue(1)
+    [path] = (tmp_path / "outbox").glob(f"*{old}*")
+    month_ago = time.time_ns() - 31 * 24 * 3600 * 10**9
+    path.rename(path.with_name(f"{month_ago:020d}-{path.name.split('-', 1)[1]}"))
+    fresh = queue(1)
+    done = drain(ok)
+    assert done.session.posts == [(HEAP, fresh)]
+    assert done.report.dropped == 1
+    assert [entry["reason"] for entry in done.log.read_dropped()] == [
+        "not delivered within 30 days"
+    ]
+
+
+def test_a_400_is_logged_as_dropped_with_its_reason(
+    queue: Callable[..., list[str]], drain: Callable[..., Drained]
+) -> None:
+    queue(1)
+    done = drain(lambda _, __: FakeResponse(400, text="no"))
+    [dropped] = done.log.read_dropped()
+    assert dropped["reason"] == "rejected by the endpoint: HTTP 400 'no'"

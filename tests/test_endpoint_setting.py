@@ -1,0 +1,54 @@
+"""An endpoint that can never work queues nothing; an empty one is not Heap's."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from kedro_telemetry import environment
+from tests.support.delivery_tools import Senders, consent, queued_keys
+from tests.support.kedro_env import kedro
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://heapanalytics.com/api/track",
+        "https://c.eu.heap-api.com/api/track",
+        "http://127.0.0.1:8080/relay",
+        "HTTPS://relay.example.com",
+        "http://[::1]:80/track",
+    ],
+)
+def test_an_http_url_with_a_host_is_usable(url: str) -> None:
+    assert environment.endpoint_problem(url) == ""
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["", "ftp://x", "not a url", "notaurl", "http://[::1", "http:///x", "http://x:99999"],
+)
+def test_anything_else_is_not(url: str) -> None:
+    assert environment.endpoint_problem(url) != ""
+
+
+def test_an_empty_variable_is_an_empty_endpoint_not_the_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(environment.ENDPOINT_VARIABLE, "  ")
+    assert environment.endpoint() == ""
+    monkeypatch.delenv(environment.ENDPOINT_VARIABLE)
+    assert environment.endpoint() == environment.DEFAULT_ENDPOINT
+
+
+def test_a_consented_command_with_an_empty_endpoint_queues_and_starts_nothing(
+    project: Path, env: dict[str, str], senders: Senders, state_dir: Path
+) -> None:
+    consent(project)
+    env[environment.ENDPOINT_VARIABLE] = ""
+    result = kedro("info", cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+    assert queued_keys(state_dir) == []
+    assert senders.pids() == set()
+    assert not (state_dir / "sender.lock").exists()
