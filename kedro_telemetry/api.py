@@ -10,10 +10,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kedro_telemetry import consent, events, facts
+from kedro_telemetry import consent, events, machine, project
 from kedro_telemetry.delivery import queue_event
 from kedro_telemetry.logs import stderr_logger
-from kedro_telemetry.recorder import PendingEvent
+from kedro_telemetry.actions import PendingEvent
 
 __all__ = ["send_event", "send_telemetry_event"]
 
@@ -77,7 +77,7 @@ def _queue_under_consent(
     merged: dict[str, Any] = dict(properties)
     if path is not None:
         merged.update(project_properties(path))
-    merged.update(facts.base_properties())  # the plugin's own fields win
+    merged.update(machine.machine_properties())  # the plugin's own fields win
     try:
         return queue_event(PendingEvent(name, merged).finish())
     except OSError:
@@ -87,7 +87,7 @@ def _queue_under_consent(
 def project_properties(path: Path) -> events.Properties:
     """The project's hashed names, or none when ``path`` is not a Kedro project."""
     try:
-        return facts.project_from_path(path)
+        return project.project_properties(project.metadata_at(path))
     except Exception:  # not a Kedro project after all: report no project data
         return {}
 

@@ -198,6 +198,6 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
 
 
 def _current_project() -> Path | None:
-    from kedro_telemetry.facts import find_project
+    from kedro_telemetry.kedro_compat import find_project
 
     return find_project(Path.cwd())

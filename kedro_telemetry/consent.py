@@ -13,7 +13,7 @@ The answer is memoised per project, keyed by the state of the two files that
 decide it, so a change to either (``kedro telemetry disable`` in another
 terminal, a hand edit, a removal) counts from the next decision on, even in a
 notebook kernel that runs sessions for hours. One command still acts on one
-decision: the recorder decides once, at the CLI stage, for both stages.
+decision: the tracker decides once, at the CLI stage, for both stages.
 """
 
 from __future__ import annotations

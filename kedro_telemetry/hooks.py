@@ -3,7 +3,8 @@
 Kedro calls CLI hooks without any guard, so an exception here would abort the
 user's command. Every hook body therefore runs inside :func:`_boundary`, which
 swallows any failure of ours after a debug line. The work itself lives in
-``recorder``; this module only translates Kedro's calls.
+``actions`` (what the event says) and ``delivery`` (where it goes); this module
+only translates Kedro's calls and hands a finished event from one to the other.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kedro_telemetry import environment
 from kedro_telemetry.logs import stderr_logger
 
 if TYPE_CHECKING:
-    from kedro_telemetry.recorder import Recorder
+    from kedro_telemetry.actions import ActionTracker
 
 __all__ = ["KedroTelemetryHook", "telemetry_hook"]
 
@@ -41,24 +42,31 @@ def _boundary(hook_name: str) -> Iterator[None]:
             logger.debug("%s skipped (%s)", hook_name, type(error).__name__)
 
 
-def _active_recorder() -> Recorder | None:
-    """The process's recorder, or ``None`` when an opt-out variable is set.
+def _active_tracker() -> ActionTracker | None:
+    """The process's tracker, or ``None`` when an opt-out variable is set.
 
     The variable wins over everything, so checking it first lets an opted-out
     command skip importing the rest of the plugin altogether.
     """
     if environment.disabling_variable():
         return None
-    from kedro_telemetry.recorder import recorder
+    from kedro_telemetry.actions import tracker
 
-    return recorder()
+    return tracker()
+
+
+def _queue(event: dict[str, Any] | None) -> None:
+    if event is not None:
+        from kedro_telemetry.delivery import queue_event
+
+        queue_event(event)
 
 
 class KedroTelemetryHook:
     """Registered under ``kedro.cli_hooks`` and ``kedro.hooks``.
 
     It may also be listed in a project's ``settings.py``; all instances share
-    one recorder, so the command still yields exactly one event.
+    one tracker, so the command still yields exactly one event.
     """
 
     @cli_hook_impl
@@ -66,7 +74,7 @@ class KedroTelemetryHook:
         self, project_metadata: Any, command_args: list[str]
     ) -> None:
         with _boundary("before_command_run"):
-            if active := _active_recorder():
+            if active := _active_tracker():
                 active.start_command(project_metadata, list(command_args))
 
     @cli_hook_impl
@@ -74,20 +82,20 @@ class KedroTelemetryHook:
         self, project_metadata: Any, command_args: list[str], exit_code: int
     ) -> None:
         with _boundary("after_command_run"):
-            if active := _active_recorder():
-                active.finish_command()
+            if active := _active_tracker():
+                _queue(active.finish_command())
 
     @hook_impl
     def after_context_created(self, context: Any) -> None:
         with _boundary("after_context_created"):
-            if active := _active_recorder():
+            if active := _active_tracker():
                 active.add_context(context)
 
     @hook_impl
     def after_catalog_created(self, catalog: Any) -> None:
         with _boundary("after_catalog_created"):
-            if active := _active_recorder():
-                active.add_catalog(catalog)
+            if active := _active_tracker():
+                _queue(active.add_catalog(catalog))
 
 
 # The object the entry points name.

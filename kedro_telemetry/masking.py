@@ -15,7 +15,9 @@ from collections.abc import Sequence
 
 import click
 
-__all__ = ["MASK", "mask_command", "running_cli"]
+from kedro_telemetry.events import Properties
+
+__all__ = ["MASK", "command_properties", "mask_command", "running_cli"]
 
 MASK = "*****"
 
@@ -53,6 +55,15 @@ def running_cli() -> click.Command | None:
             return candidate
         frame = frame.f_back  # type: ignore[assignment]
     return None
+
+
+def command_properties(root: click.Command | None, args: Sequence[str]) -> Properties:
+    """``command`` and ``main_command``: the command line, every value masked."""
+    masked = mask_command(root, args)
+    return {
+        "command": " ".join(("kedro", *masked)),
+        "main_command": masked[0] if masked else "kedro",
+    }
 
 
 def mask_command(root: click.Command | None, args: Sequence[str]) -> list[str]:
@@ -184,6 +195,6 @@ def _context_for(
 
 def _official_starters() -> frozenset[str]:
     """Kedro's own list of starter aliases, already imported by ``kedro new``."""
-    from kedro_telemetry.facts import official_starter_aliases
+    from kedro_telemetry.kedro_compat import official_starter_aliases
 
     return official_starter_aliases() or _KNOWN_STARTERS

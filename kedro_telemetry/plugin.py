@@ -2,7 +2,7 @@
 
 kedro-viz, the Kedro VS Code extension, kedro-databricks and Kedro's own tests
 import these names from ``kedro_telemetry.plugin``. Each one here is a thin
-translation onto the modules that do the work (``consent``, ``facts``,
+translation onto the modules that do the work (``consent``, ``machine``,
 ``environment``, ``api``), never a second implementation, so a tool that uses
 them follows the same consent and sends through the same queue.
 
@@ -28,7 +28,7 @@ from typing import Any
 
 from kedro.framework.startup import ProjectMetadata
 
-from kedro_telemetry import consent, environment, facts
+from kedro_telemetry import consent, environment, machine
 from kedro_telemetry.api import project_properties, send_telemetry_event
 from kedro_telemetry.hooks import KedroTelemetryHook, telemetry_hook
 
@@ -75,9 +75,9 @@ def _get_heap_app_id() -> str:
 def _get_or_create_uuid() -> str:
     """The ``identity`` of every event we send: a SHA-256 of the host name.
 
-    Creates nothing, despite the name; see ``facts.host_identity``.
+    Creates nothing, despite the name; see ``machine.host_identity``.
     """
-    return facts.host_identity()
+    return machine.host_identity()
 
 
 def _get_project_properties(
@@ -91,7 +91,7 @@ def _get_project_properties(
     """
     if not _consent_of(project_path).collects:
         return {}
-    properties: dict[str, Any] = dict(facts.base_properties())
+    properties: dict[str, Any] = dict(machine.machine_properties())
     if project_path is not None:
         properties.update(project_properties(Path(project_path)))
     return properties
@@ -106,7 +106,7 @@ def _send_heap_event(
     waits. ``identity`` is ignored: every event carries ``_get_or_create_uuid()``.
     """
     try:
-        from kedro_telemetry.facts import find_project
+        from kedro_telemetry.kedro_compat import find_project
 
         project = find_project(Path.cwd())
     except Exception:  # no Kedro project to be found: the user-wide setting decides

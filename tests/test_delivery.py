@@ -25,12 +25,13 @@ import json
 import os
 import re
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from kedro_telemetry import facts
+from kedro_telemetry import machine
 from kedro_telemetry.events import sha256_hex
 from kedro_telemetry.files import FileTooLargeError
 from kedro_telemetry.outbox import MAX_BYTES, MAX_EVENTS, Outbox
@@ -199,7 +200,7 @@ def test_a_400_drops_the_event_and_logs_why_but_not_what(
     assert key in text
     assert "HTTP 400" in text and "scripted failure" in text
     payload_values = [
-        facts.host_identity(),
+        machine.host_identity(),
         sha256_hex(PACKAGE),
         sha256_hex(PROJECT_NAME),
         "kedro info",
@@ -324,7 +325,8 @@ def write_backlog(directory: Path, records: list[dict[str, Any]]) -> list[str]:
     Returns their keys, oldest first.
     """
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    first = (1_700_000_000 * 10**9) + 1  # older than anything queued today
+    # An hour ago: older than anything queued now, far from the 30-day limit.
+    first = time.time_ns() - 3600 * 10**9
     keys = []
     for offset, record in enumerate(records):
         key = record["event"]["idempotency_key"]

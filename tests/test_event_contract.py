@@ -5,12 +5,13 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kedro_telemetry import events
+from kedro_telemetry import counts, events, project
 from tests.support.heap_receiver import HeapReceiver, contract_violations
 from tests.support.kedro_env import kedro
 
@@ -73,9 +74,8 @@ def test_the_app_id_can_name_a_development_app(
 
 
 def test_hashes_match_the_seed_readme_table() -> None:
-    properties = events.project_properties(
-        package_name="my-project", project_name="my_project"
-    )
+    metadata = SimpleNamespace(package_name="my-project", project_name="my_project")
+    properties = project.project_properties(metadata)
     assert str(properties["package_name"]).startswith(
         "1c7cd944c28cd888904f3efc2345198507"
     )
@@ -92,8 +92,8 @@ def test_properties_take_only_the_shapes_heap_accepts() -> None:
 
 
 def test_dataset_classes_outside_public_packages_count_as_custom() -> None:
-    properties = events.statistics_properties(
-        dataset_types=[
+    properties = counts.dataset_counts(
+        [
             "kedro_datasets.pandas.csv_dataset.CSVDataset",
             "kedro_datasets.pandas.csv_dataset.CSVDataset",
             "kedro_datasets_experimental.x.Y",
@@ -101,14 +101,10 @@ def test_dataset_classes_outside_public_packages_count_as_custom() -> None:
             "kedro_datasets_private.Secret",  # looks public, is not
             "acme.secret_project.Dataset",
             None,
-        ],
-        number_of_nodes=4,
-        number_of_pipelines=1,
+        ]
     )
     assert properties == {
         "number_of_datasets": 7,
-        "number_of_nodes": 4,
-        "number_of_pipelines": 1,
         "dataset_type_count.custom": 3,
         "dataset_type_count.kedro.io.memory_dataset.MemoryDataset": 1,
         "dataset_type_count.kedro_datasets.pandas.csv_dataset.CSVDataset": 2,
@@ -138,7 +134,7 @@ def test_dataset_classes_outside_public_packages_count_as_custom() -> None:
     ],
 )
 def test_tools_are_sent_only_as_kedro_names(raw: object, sent: str | None) -> None:
-    assert events.starter_tools(raw) == sent
+    assert project.starter_tools(raw) == sent
 
 
 @pytest.mark.parametrize(
@@ -155,35 +151,40 @@ def test_tools_are_sent_only_as_kedro_names(raw: object, sent: str | None) -> No
     ],
 )
 def test_example_pipeline_is_only_true_or_false(raw: object, sent: str | None) -> None:
-    assert events.example_pipeline_flag(raw) == sent
+    assert project.example_pipeline_flag(raw) == sent
 
 
 @given(st.one_of(st.text(max_size=300), st.lists(st.text(max_size=30))))
 def test_tools_never_carry_other_text(raw: object) -> None:
-    sent = events.starter_tools(raw)
-    known = {*events.STARTER_TOOLS, "custom"}
+    sent = project.starter_tools(raw)
+    known = {*project.STARTER_TOOLS, "custom"}
     assert sent is None or set(sent.split(", ")) <= known
 
 
 def test_validators_outside_public_libraries_count_as_custom() -> None:
-    properties = events.statistics_properties(
-        dataset_types=[],
-        number_of_nodes=None,
-        number_of_pipelines=None,
-        pipeline_filter=True,
-        validator_classes=[
+    properties = counts.validator_counts(
+        [
             "pandera.pandas.DataFrameSchema",
             "pydantic.BaseModel",
             "acme.checks.secret_rule",
             "panderax.Schema",  # looks public, is not
             None,
-        ],
+        ]
     )
     assert properties == {
-        "number_of_datasets": 0,
-        "pipeline_filter": "true",
         "number_of_validated_datasets": 5,
         "validator_type_count.custom": 3,
         "validator_type_count.pandera": 1,
         "validator_type_count.pydantic": 1,
+    }
+
+
+def test_a_pipeline_filter_sends_no_pipeline_counts() -> None:
+    assert counts.pipeline_counts(filtered=True, nodes=4, pipelines=2) == {
+        "pipeline_filter": "true"
+    }
+    assert counts.pipeline_counts(filtered=False, nodes=4, pipelines=2) == {
+        "pipeline_filter": "false",
+        "number_of_nodes": 4,
+        "number_of_pipelines": 2,
     }

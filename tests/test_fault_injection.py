@@ -40,12 +40,12 @@ STEPS = {
     "kedro_telemetry.masking:running_cli": MASKED,
     "kedro_telemetry.masking:mask_command": NOTHING,
     "kedro_telemetry.events:build_event": NOTHING,
-    "kedro_telemetry.facts:statistics": NO_STATISTICS,
+    "kedro_telemetry.counts:count_properties": NO_STATISTICS,
     "kedro_telemetry.outbox:Outbox.put": NOTHING,
     "kedro_telemetry.spawn:start_sender": QUEUED,
 }
 # ``kedro info`` builds no catalog, so it never counts the project.
-INFO_STEPS = [step for step in STEPS if step != "kedro_telemetry.facts:statistics"]
+INFO_STEPS = [step for step in STEPS if not step.startswith("kedro_telemetry.counts:")]
 
 
 def short(step: str) -> str:
@@ -148,8 +148,8 @@ print("outputs:", sorted(outputs))
 
 SESSION_STEPS = (
     "kedro_telemetry.consent:decide",
-    "kedro_telemetry.facts:project_from_path",
-    "kedro_telemetry.facts:statistics",
+    "kedro_telemetry.project:metadata_at",
+    "kedro_telemetry.counts:count_properties",
     "kedro_telemetry.events:build_event",
     "kedro_telemetry.outbox:Outbox.put",
 )

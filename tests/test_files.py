@@ -353,7 +353,8 @@ def corrupt_outbox(state_dir: Path, receiver: HeapReceiver) -> Path:
     os.mkfifo(outbox / "00000000000000000006-pipe.json")
     (outbox / "00000000000000000007-directory.json").mkdir()
     good = _record(receiver.url, f"earlier-{uuid.uuid4().hex}")
-    (outbox / "00000000000000000008-good.json").write_text(json.dumps(good))
+    # Named as ``put`` names it now: well within the 30 days an event may wait.
+    (outbox / f"{time.time_ns():020d}-good.json").write_text(json.dumps(good))
     (state_dir / "delivered.json").write_bytes(b"{not a list")
     return outbox
 

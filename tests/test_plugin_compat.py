@@ -239,7 +239,7 @@ def test_the_hooks_never_import_the_compatibility_module(
         REPORT_LOADED_MODULES, project, env, receiver
     )
     loaded = set(result.stderr.split("loaded:")[-1].split())
-    assert {"kedro_telemetry.hooks", "kedro_telemetry.recorder"} <= loaded
+    assert {"kedro_telemetry.hooks", "kedro_telemetry.actions"} <= loaded
     assert "kedro_telemetry.plugin" not in loaded
     assert "kedro_telemetry.api" not in loaded
     assert event["properties"]["command"] == "kedro run"

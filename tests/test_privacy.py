@@ -392,11 +392,11 @@ def test_no_byte_sent_names_the_host_the_user_the_project_or_a_secret(
 
 # Every step that reads the machine or the project, builds, queues or sends.
 COLLECTING_STEPS = (
-    "kedro_telemetry.facts:base_properties",
-    "kedro_telemetry.facts:host_identity",
-    "kedro_telemetry.facts:project_from_metadata",
-    "kedro_telemetry.facts:project_from_path",
-    "kedro_telemetry.facts:statistics",
+    "kedro_telemetry.machine:machine_properties",
+    "kedro_telemetry.machine:host_identity",
+    "kedro_telemetry.project:project_properties",
+    "kedro_telemetry.project:metadata_at",
+    "kedro_telemetry.counts:count_properties",
     "kedro_telemetry.masking:mask_command",
     "kedro_telemetry.events:build_event",
     "kedro_telemetry.delivery:queue_event",
@@ -538,7 +538,7 @@ def test_with_consent_the_cli_spy_sees_every_step(
     assert spy.returncode == 0, spy.stderr
 
     assert steps_reached(marker) == set(COLLECTING_STEPS) - {
-        "kedro_telemetry.facts:project_from_path"  # the CLI has Kedro's metadata
+        "kedro_telemetry.project:metadata_at"  # the CLI has Kedro's metadata
     }
     assert len(receiver.wait_for(1)) == 1
 
@@ -582,7 +582,7 @@ def test_a_consented_session_run_sends_one_project_run_event_with_statistics(
     assert properties["number_of_datasets"] == 2
     assert properties["number_of_pipelines"] == 4
     assert "command" not in properties
-    assert "kedro_telemetry.facts:project_from_path" in steps_reached(marker)
+    assert "kedro_telemetry.project:metadata_at" in steps_reached(marker)
 
 
 def test_a_consented_plugin_event_is_sent(

@@ -116,9 +116,11 @@ def test_an_event_queued_while_the_holder_is_leaving_is_not_stranded(
     place = Place(tmp_path)
     randomness = random.Random(15)
     keys = []
-    for _ in range(150):
+    for count in range(150):
         keys.append(place.command(idle=0.002))
         time.sleep(randomness.choice((0.0, 0.0005, 0.001, 0.003)))
+        if count % 15 == 0:
+            time.sleep(0.05)  # long enough for the holder to leave
     place.finish()
     assert place.outbox.count() == 0, "an event was left in the outbox"
     assert place.session.stored == Counter({key: 1 for key in keys})

@@ -24,13 +24,15 @@ _PLUGIN_MODULES = (
     "api",
     "consent",
     "delivery",
+    "counts",
     "events",
-    "facts",
     "files",
     "hooks",
+    "machine",
     "masking",
     "outbox",
-    "recorder",
+    "project",
+    "actions",
 )
 
 
