@@ -40,11 +40,7 @@ _OWN_COMMAND = "telemetry"
 
 
 class PendingEvent:
-    """An event being assembled; it only exists once consent is known to be yes.
-
-    A plain class rather than a dataclass: building a dataclass costs a
-    fraction of a millisecond at import, inside the first hook of every command.
-    """
+    """An event being assembled; it only exists once consent is known to be yes."""
 
     __slots__ = ("idempotency_key", "name", "properties", "started_at")
 
@@ -94,7 +90,7 @@ class Recorder:
             return
         project_path = getattr(project_metadata, "project_path", None)
         decision = consent.decide(project_path, may_prompt=project_path is not None)
-        if decision.consent is False and decision.source in ("project", "user"):
+        if decision.consent is False and not decision.silent:
             import click
 
             click.echo(OPTED_OUT_MESSAGE, err=True)

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kedro_telemetry import environment
+from kedro_telemetry import environment, files
 
 __all__ = [
     "KEDRO_EXECUTABLE",
@@ -43,6 +43,9 @@ _CLEARED = (
     *environment.CI_VARIABLES,
     environment.ENDPOINT_VARIABLE,
     environment.APP_ID_VARIABLE,
+    environment.LEGACY_APP_ID_VARIABLE,
+    environment.MAINTAINERS_CI_VARIABLE,
+    files.POLICY_FILE_VARIABLE,
     environment.DEBUG_VARIABLE,
     environment.REPORTED_VARIABLE,
     environment.NO_WAIT_VARIABLE,
@@ -63,6 +66,8 @@ def isolated_environment(root: Path) -> dict[str, str]:
         path = root / sub
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
+    # The machine's own policy, if any, must not decide for a test.
+    env[files.POLICY_FILE_VARIABLE] = str(root / "etc" / "kedro" / "telemetry.yml")
     # Nothing may leave this machine: an unset endpoint would mean Heap itself.
     env["KEDRO_TELEMETRY_ENDPOINT"] = "http://127.0.0.1:9/unset-endpoint"
     env["NO_COLOR"] = "1"
