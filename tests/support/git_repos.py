@@ -12,9 +12,7 @@ __all__ = ["commit_all", "git", "git_env", "init_repository", "stage_many"]
 
 def git_env() -> dict[str, str]:
     """No user or system configuration: the tests' own identity, nothing else."""
-    env = {
-        k: v for k, v in os.environ.items() if not k.startswith("GIT_")
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     env.update(
         GIT_CONFIG_NOSYSTEM="1",
         GIT_CONFIG_GLOBAL=os.devnull,

@@ -24,6 +24,7 @@ __all__ = [
     "kedro_without_hooks",
     "kedro_without_plugin",
     "make_project",
+    "modules_at_exit",
     "python_code",
     "python_process",
     "run",
@@ -128,6 +129,30 @@ def python_process(
         stdout=subprocess.PIPE,
         text=True,
     )
+
+
+# Kedro's own main, in a real process; the probe runs at exit, after every hook.
+_MODULES_PROBE = """
+import atexit, json, sys
+atexit.register(
+    lambda: print("MODULES " + json.dumps(sorted(sys.modules)), file=sys.stderr)
+)
+sys.argv = ["kedro", *json.loads(sys.argv[1])]
+from kedro.framework.cli.cli import main
+main()
+"""
+
+
+def modules_at_exit(
+    *args: str, cwd: Path, env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``kedro *args`` and return it with the modules it had imported at exit."""
+    import json
+
+    argv = [sys.executable, "-c", _MODULES_PROBE, json.dumps(list(args))]
+    result = run(argv, cwd=cwd, env=env)
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("MODULES")]
+    return result, set(json.loads(line.removeprefix("MODULES ")))
 
 
 def kedro_without_hooks(
