@@ -18,9 +18,8 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from kedro_telemetry import environment, files
 from kedro_telemetry.consent_file import (
@@ -53,18 +52,20 @@ __all__ = [
 ]
 
 
-@dataclass
 class _Look:
     """One decision in progress: what the sources read, for the later ones."""
 
-    project: Path | None
-    may_prompt: bool
-    memo: FileMemo | None
-    notes: list[str] = field(default_factory=list)
-    project_file: ConsentFile | None = None
-    # The project's ``.telemetry`` cannot hold this person's yes (git tracks
-    # it): their own answer is kept in the answers file instead.
-    answer_elsewhere: bool = False
+    def __init__(
+        self, project: Path | None, may_prompt: bool, memo: FileMemo | None
+    ) -> None:
+        self.project = project
+        self.may_prompt = may_prompt
+        self.memo = memo
+        self.notes: list[str] = []
+        self.project_file: ConsentFile | None = None
+        # The project's ``.telemetry`` cannot hold this person's answer (git
+        # tracks it): their own answer is kept in the answers file instead.
+        self.answer_elsewhere = False
 
     def consent_file(self, path: Path) -> ConsentFile:
         if self.memo is None:
@@ -87,7 +88,7 @@ class _Look:
         if self.memo is None:
             return git_index.tracks(location)
         return self.memo.get(
-            location.index,
+            location.index_file,
             f"tracked {location.name!r}",
             lambda: git_index.tracks(location),
         )
@@ -96,8 +97,7 @@ class _Look:
 Verdict = tuple[bool, str] | None  # the consent and where it was found
 
 
-@dataclass(frozen=True)
-class Source:
+class Source(NamedTuple):
     """One consent source: how it is read, and how it names itself to people."""
 
     name: str
@@ -134,6 +134,9 @@ def _project_file(look: _Look) -> Verdict:
         return None
     found = look.consent_file(files.project_consent_file(look.project))
     look.project_file = found
+    if found.state is FileState.INVALID:
+        # The question would overwrite it: not if git tracks it.
+        look.answer_elsewhere = look.tracked(found.path) is not Tracked.NO
     if found.state is not FileState.DECIDED:
         return None
     if found.consent is False:  # saying no is always safe, whoever wrote it

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import contextlib
 import enum
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kedro_telemetry.files import read_small_file, write_atomically
 
@@ -42,8 +41,7 @@ class FileState(str, enum.Enum):
     UNUSABLE = "unusable"  # a directory, a dangling link, unreadable, too large
 
 
-@dataclass(frozen=True)
-class ConsentFile:
+class ConsentFile(NamedTuple):
     """What one consent file says, and why it says nothing when it does not."""
 
     path: Path

@@ -6,13 +6,12 @@ A lower module of its own, so that ``consent`` (which decides) and ``prompt``
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 __all__ = ["Decision"]
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(NamedTuple):
     """What was decided, by which consent source, and what did not count.
 
     ``wording`` and ``silent`` come from the source's entry in

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import enum
 import os
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from kedro_telemetry.files import read_small_file
 
@@ -42,11 +42,10 @@ class Tracked(enum.Enum):
     UNKNOWN = "unknown"  # an index that could not be read or parsed
 
 
-@dataclass(frozen=True)
-class IndexLocation:
+class IndexLocation(NamedTuple):
     """The index that would hold ``name``: the path from the work tree's root."""
 
-    index: Path
+    index_file: Path
     name: bytes
 
 
@@ -93,7 +92,7 @@ def tracks(location: IndexLocation) -> Tracked:
     if not location.name:
         return Tracked.UNKNOWN
     try:
-        data = read_small_file(location.index, _INDEX_LIMIT)
+        data = read_small_file(location.index_file, _INDEX_LIMIT)
     except FileNotFoundError:
         return Tracked.NO  # a fresh ``git init`` has no index yet
     except OSError:

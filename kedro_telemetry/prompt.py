@@ -35,8 +35,8 @@ _SAVED_IN_PROJECT = (
     "Your answer is saved in {path}; `kedro telemetry enable` or `disable` changes it."
 )
 _SAVED_FOR_YOU = """\
-This project's {name} says yes, but git tracks it: it came with the repository,
-so it is nobody's answer here. Yours is kept for you alone in {answers}
+This project's {name} is tracked by git: it came with the repository, so a yes
+in it is nobody's answer here. Yours is kept for you alone in {answers}
 ({name} is left as it is); `kedro telemetry enable` or `disable` changes it."""
 
 

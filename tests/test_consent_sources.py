@@ -195,3 +195,28 @@ def test_a_long_lived_process_sees_every_change_of_the_index(project: Path) -> N
 def test_a_project_outside_any_repository_keeps_its_yes(project: Path) -> None:
     say(project / ".telemetry", True)
     assert decided(project) == (True, "project")
+
+
+def test_an_invalid_tracked_file_is_never_overwritten_by_the_answer(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The question's answer goes to the answers file, as for a tracked yes."""
+    import io
+    import sys
+
+    import click
+
+    class Terminal(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    (project / ".telemetry").write_text("consent: maybe\n")
+    git("add", "--force", "spaceship-log/.telemetry", cwd=repository_of(project))
+    # The far edge only: a terminal on both ends, and a person who says yes.
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    monkeypatch.setattr(sys, "stderr", Terminal())
+    monkeypatch.setattr(click, "confirm", lambda *args, **kwargs: True)
+    decision = consent.decide(project, may_prompt=True)
+    assert (decision.consent, decision.source) == (True, "prompt")
+    assert (project / ".telemetry").read_text() == "consent: maybe\n"
+    assert decided(project) == (True, "own-answer")

@@ -62,7 +62,7 @@ def test_the_colleagues_own_yes_is_kept_outside_the_repository(
     session = on_terminal("info", cwd=clone, env=env)
     session.expect_exact(QUESTION)
     asked = session.before.replace("\r\n", " ")
-    assert "git tracks it" in asked
+    assert "is tracked by git" in asked
     assert str(answers_file(env)) in asked
     session.sendline("y")
     session.expect(pexpect.EOF)
