@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from pathlib import Path
 from typing import NamedTuple
 
@@ -24,16 +25,19 @@ __all__ = ["IndexLocation", "Tracked", "locate", "tracks"]
 
 _SIGNATURE = b"DIRC"
 _HEADER = 12
-# ctime, mtime (8 each), dev, ino, mode, uid, gid, size (4 each), object id
-# (20, SHA-1) and the flags (2): every entry starts with these 62 bytes.
-_FIXED = 62
+# ctime, mtime (8 each), dev, ino, mode, uid, gid, size (4 each), the object
+# id (20 bytes with SHA-1, 32 with SHA-256) and the flags (2) start each entry.
+_STAT_DATA = 40
+_FLAGS = 2
+_SHA1_SIZE = 20
+_SHA256_SIZE = 32
 _EXTENDED = 0x40  # the "extended" bit of the flags, in their first byte
 _NAME_MASK = 0x0FFF
 _SMALLEST_ENTRY = 64
-_CHECKSUM = 20
 # A repository of a million files has an index of about 100 MB.
 _INDEX_LIMIT = 512 * 1024 * 1024
 _GITDIR_LIMIT = 64 * 1024
+_OBJECT_FORMAT = re.compile(rb"^\s*objectformat\s*=\s*sha256\s*$", re.I | re.M)
 
 
 class Tracked(enum.Enum):
@@ -47,6 +51,7 @@ class IndexLocation(NamedTuple):
 
     index_file: Path
     name: bytes
+    object_id_size: int = _SHA1_SIZE
 
 
 def locate(path: Path) -> IndexLocation | None:
@@ -67,11 +72,34 @@ def locate(path: Path) -> IndexLocation | None:
         if not exists:
             continue
         git_dir = marker if is_dir else _gitdir_of(marker)
-        if git_dir is None:
+        size = _object_id_size(git_dir) if git_dir is not None else None
+        if git_dir is None or size is None:
             return IndexLocation(marker / "index", b"")  # unreadable: a doubt
         relative = absolute.relative_to(folder).as_posix()
-        return IndexLocation(git_dir / "index", os.fsencode(relative))
+        return IndexLocation(git_dir / "index", os.fsencode(relative), size)
     return None
+
+
+def _object_id_size(git_dir: Path) -> int | None:
+    """20 (SHA-1) or 32 (SHA-256, ``extensions.objectFormat``); ``None``: unknown.
+
+    A worktree's settings are in the repository it belongs to (``commondir``).
+    """
+    common = git_dir
+    try:
+        named = read_small_file(git_dir / "commondir", _GITDIR_LIMIT)
+        common = git_dir / os.fsdecode(named.strip())
+    except FileNotFoundError:
+        pass
+    except OSError:
+        return None
+    try:
+        config = read_small_file(common / "config", _INDEX_LIMIT)
+    except FileNotFoundError:
+        return _SHA1_SIZE
+    except OSError:
+        return None
+    return _SHA256_SIZE if _OBJECT_FORMAT.search(config) else _SHA1_SIZE
 
 
 def _gitdir_of(marker: Path) -> Path | None:
@@ -98,32 +126,34 @@ def tracks(location: IndexLocation) -> Tracked:
     except OSError:
         return Tracked.UNKNOWN
     try:
-        return Tracked.YES if _has_entry(data, location.name) else Tracked.NO
+        found = _has_entry(data, location.name, location.object_id_size)
     except (ValueError, IndexError):
         return Tracked.UNKNOWN
+    return Tracked.YES if found else Tracked.NO
 
 
-def _has_entry(data: bytes, name: bytes) -> bool:
+def _has_entry(data: bytes, name: bytes, object_id_size: int) -> bool:
     if len(data) < _HEADER or data[:4] != _SIGNATURE:
         raise ValueError("not a git index")
     version = int.from_bytes(data[4:8], "big")
     count = int.from_bytes(data[8:12], "big")
-    # The smallest entry takes 64 bytes, and a 20-byte checksum ends the file:
-    # an index too short for its count was cut off, and its missing part might
+    # The smallest entry takes 64 bytes, and a checksum ends the file: an
+    # index too short for its count was cut off, and its missing part might
     # hold the name. (The checksum itself is not computed.)
-    if len(data) < _HEADER + count * _SMALLEST_ENTRY + _CHECKSUM:
+    if len(data) < _HEADER + count * _SMALLEST_ENTRY + object_id_size:
         raise ValueError("truncated index")
+    fixed = _STAT_DATA + object_id_size + _FLAGS
     if version in (2, 3):
         # Every name in these versions is stored whole and ends with a NUL:
         # an entry for ``name`` can only start where ``name`` + NUL occurs.
         last = data.rfind(name + b"\0", _HEADER)
-        return last >= 0 and _walk_padded(data, count, name, last)
+        return last >= 0 and _walk_padded(data, count, name, fixed, last)
     if version == 4:
-        return _walk_prefixed(data, count, name)
+        return _walk_prefixed(data, count, name, fixed)
     raise ValueError(f"index version {version}")
 
 
-def _walk_padded(data: bytes, count: int, name: bytes, last: int) -> bool:
+def _walk_padded(data: bytes, count: int, name: bytes, fixed: int, last: int) -> bool:
     """Versions 2 and 3: each entry NUL-padded to a multiple of 8 bytes.
 
     The walk ends at ``last``, the last place the name could start.
@@ -131,11 +161,11 @@ def _walk_padded(data: bytes, count: int, name: bytes, last: int) -> bool:
     offset = _HEADER
     size = len(name)
     for _ in range(count):
-        high = data[offset + 60]
-        start = offset + _FIXED + (2 if high & _EXTENDED else 0)
+        high = data[offset + fixed - _FLAGS]
+        start = offset + fixed + (2 if high & _EXTENDED else 0)
         if start > last:
             return False
-        length = ((high & 0x0F) << 8) | data[offset + 61]
+        length = ((high & 0x0F) << 8) | data[offset + fixed - 1]
         if length == _NAME_MASK:  # 4095 or longer: only the NUL says
             length = data.index(b"\0", start) - start
         if length == size and data.startswith(name, start):
@@ -144,7 +174,7 @@ def _walk_padded(data: bytes, count: int, name: bytes, last: int) -> bool:
     return False
 
 
-def _walk_prefixed(data: bytes, count: int, name: bytes) -> bool:
+def _walk_prefixed(data: bytes, count: int, name: bytes, fixed: int) -> bool:
     """Version 4: each name is the previous one less N bytes, plus a suffix.
 
     The names are never built: the walk keeps only the current name's length
@@ -155,7 +185,7 @@ def _walk_prefixed(data: bytes, count: int, name: bytes) -> bool:
     size = len(name)
     length = agreed = 0
     for _ in range(count):
-        offset += _FIXED + (2 if data[offset + 60] & _EXTENDED else 0)
+        offset += fixed + (2 if data[offset + fixed - _FLAGS] & _EXTENDED else 0)
         strip, offset = _varint(data, offset)
         end = data.index(b"\0", offset)
         kept = length - strip

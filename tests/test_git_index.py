@@ -99,6 +99,20 @@ def test_a_worktree_and_a_submodule_are_read_through_their_gitdir_file(
     assert tracked(inner / "src" / "nothing.py") is Tracked.NO
 
 
+@pytest.mark.parametrize("version", ["2", "4"])
+def test_a_sha256_repository_is_read_with_its_longer_object_ids(
+    tmp_path: Path, version: str
+) -> None:
+    repository = tmp_path / "sha256"
+    repository.mkdir()
+    git("init", "--quiet", "--object-format=sha256", str(repository), cwd=tmp_path)
+    stage_many(repository, [f"f{i:03d}" for i in range(50)] + ["sub/.telemetry"])
+    git("update-index", "--index-version", version, cwd=repository)
+    assert tracked(repository / "sub" / ".telemetry") is Tracked.YES
+    assert tracked(repository / "f049") is Tracked.YES
+    assert tracked(repository / "other" / ".telemetry") is Tracked.NO
+
+
 def test_outside_a_work_tree_there_is_no_index(tmp_path: Path) -> None:
     assert locate(tmp_path / "alone" / ".telemetry") is None
 
