@@ -253,7 +253,7 @@ def _destination(
         key = consent.project_key(project)
         return (
             answers,
-            "this project, for you alone (git tracks its .telemetry)",
+            "this project, for you alone, since git tracks its .telemetry",
             lambda: write_project_answer(answers, key, consent_given),
         )
     return (

@@ -213,7 +213,7 @@ SOURCES: tuple[Source, ...] = (
     Source("project", "the project's .telemetry file", _project_file),
     Source(
         "own-answer",
-        "your own answer for this project (git tracks its .telemetry), kept in",
+        "your own answer for this project, kept in",
         _own_answer,
     ),
     Source("user", "your user-wide setting", _user_file),
