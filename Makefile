@@ -24,7 +24,10 @@ compat:
 lint: $(STAMP)
 	$(BIN)/ruff check kedro_telemetry tests benchmarks scripts
 	$(BIN)/ruff format --check kedro_telemetry
-	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/mypy --platform linux
+	$(BIN)/mypy --platform win32
+	$(BIN)/mypy --platform darwin
 
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py

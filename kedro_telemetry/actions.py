@@ -110,7 +110,7 @@ class ActionTracker:
             return
         project_path = getattr(project_metadata, "project_path", None)
         decision = consent.decide(project_path, may_prompt=project_path is not None)
-        if decision.consent is False and decision.source in ("project", "user"):
+        if decision.consent is False and not decision.silent:
             import click
 
             click.echo(OPTED_OUT_MESSAGE, err=True)

@@ -7,13 +7,11 @@ command to build its help.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
-
-if TYPE_CHECKING:
-    from kedro_telemetry.outbox import Outbox
 
 __all__ = ["commands"]
 
@@ -47,33 +45,74 @@ def telemetry() -> None:
 @telemetry.command()
 def status() -> None:
     """Say whether data is collected here, and which setting decided it."""
-    from kedro_telemetry import consent, environment
-    from kedro_telemetry.delivery_log import DeliveryLog
-    from kedro_telemetry.outbox import Outbox
+    from kedro_telemetry import consent, files
 
     project = _current_project()
     decision = consent.decide(project)
     state = "collected" if decision.collects else "not collected"
-    delivered = DeliveryLog.default().read()
-    last = _text(delivered[-1].get("delivered_at")) if delivered else ""
-    lines = [
-        f"Usage data is {state} here ({decision.describe()}).",
+    lines = [f"Usage data is {state} here ({decision.describe()})."]
+    lines += [f"Not counted: {note}." for note in decision.notes]
+    lines += [
         f"Project: {project if project else 'none (outside a Kedro project)'}",
-        f"Endpoint: {environment.endpoint()}",
-        f"Waiting in the outbox: {_waiting(Outbox.default())}",
-        f"Last delivery: {last or 'never'}",
+        f"Machine-wide policy file: {files.policy_file()}",
+        f"Endpoint: {_endpoint()}",
+        f"Waiting in the outbox: {_answer(_waiting)}",
+        f"Last delivery: {_answer(_last_delivery)}",
+        f"Dropped lately: {_answer(_dropped_summary)}",
     ]
     click.echo("\n".join(lines))
 
 
-def _waiting(outbox: Outbox) -> str:
+def _answer(question: Callable[[], str]) -> str:
+    """``question()``, or why the plugin's own files could not answer it.
+
+    ``status`` only reads, and answers what it can: a damaged state directory
+    (a regular file in its place, no home) is a line, never a failure.
+    """
+    try:
+        return question()
+    except OSError as error:
+        return f"unknown ({_reason(error)})"
+
+
+def _endpoint() -> str:
+    from kedro_telemetry import environment
+
+    endpoint = environment.endpoint()
+    problem = environment.endpoint_problem(endpoint)
+    if problem:
+        return f"{endpoint!r}: {problem}, so nothing is queued or sent"
+    return endpoint
+
+
+def _dropped_summary() -> str:
+    """How many of the last events were given up, by reason."""
+    from collections import Counter
+
+    reasons = Counter(_text(entry.get("reason")) for entry in _dropped())
+    if not reasons:
+        return "none"
+    return "; ".join(
+        f"{count} {reason or 'for no known reason'}"
+        for reason, count in reasons.items()
+    )
+
+
+def _last_delivery() -> str:
+    delivered = _delivered()
+    last = _text(delivered[-1].get("delivered_at")) if delivered else ""
+    return last or "never"
+
+
+def _waiting() -> str:
     """How many events wait; files that are no readable event are not counted.
 
     Such a file is removed by the next sender once it is proven corrupt, or
     read by it once a passing error (a permission, an I/O error) is gone.
     """
-    from kedro_telemetry.outbox import MAX_EVENTS
+    from kedro_telemetry.outbox import MAX_EVENTS, Outbox
 
+    outbox = Outbox.default()
     files = outbox.count()
     readable = len(outbox.peek(MAX_EVENTS)) if files else 0
     if readable == files:
@@ -101,11 +140,19 @@ def show(as_json: bool) -> None:
     """List the events waiting to be sent and the last ones delivered."""
     import json
 
-    from kedro_telemetry.delivery_log import DeliveryLog
-    from kedro_telemetry.outbox import Outbox
-
-    rows = [_row("waiting", entry.event) for entry in Outbox.default().peek(10_000)]
-    rows += [_row("delivered", event) for event in DeliveryLog.default().read()]
+    rows: list[dict[str, Any]] = []
+    for state, read in (
+        ("waiting", _waiting_events),
+        ("delivered", _delivered),
+        ("dropped", _dropped),
+    ):
+        try:
+            rows += [_row(state, event) for event in read()]
+        except OSError as error:  # only reads: say what it could not read, go on
+            click.echo(
+                f"Kedro-Telemetry could not read its {state} events: {_reason(error)}",
+                err=True,
+            )
     if as_json:
         try:
             text = json.dumps(rows, indent=2)
@@ -121,6 +168,24 @@ def show(as_json: bool) -> None:
         click.echo(_row_line(row))
 
 
+def _waiting_events() -> list[dict[str, Any]]:
+    from kedro_telemetry.outbox import Outbox
+
+    return [entry.event for entry in Outbox.default().peek(10_000)]
+
+
+def _delivered() -> list[dict[str, Any]]:
+    from kedro_telemetry.delivery_log import DeliveryLog
+
+    return DeliveryLog.default().read()
+
+
+def _dropped() -> list[dict[str, Any]]:
+    from kedro_telemetry.delivery_log import DeliveryLog
+
+    return DeliveryLog.default().read_dropped()
+
+
 def _row(state: str, event: dict[str, Any]) -> dict[str, Any]:
     """The event with its state first; a ``state`` key of its own cannot win."""
     return {"state": state, **{k: v for k, v in event.items() if k != "state"}}
@@ -131,9 +196,19 @@ def _row_line(row: dict[str, Any]) -> str:
     properties = row.get("properties")
     if not isinstance(properties, dict):
         properties = {}
-    when = _text(row.get("delivered_at")) or _text(row.get("timestamp"))
-    what = _text(properties.get("command")) or _text(properties.get("main_command"))
-    return f"{row['state']:<9}  {when:<32}  {_text(row.get('event'))}: {what}"
+    when = (
+        _text(row.get("delivered_at"))
+        or _text(row.get("dropped_at"))
+        or _text(row.get("timestamp"))
+    )
+    what = (
+        _text(properties.get("command"))
+        or _text(properties.get("main_command"))
+        or _text(row.get("command"))
+    )
+    line = f"{row['state']:<9}  {when:<32}  {_text(row.get('event'))}: {what}"
+    reason = _text(row.get("reason"))
+    return f"{line} ({reason})" if reason else line
 
 
 def _text(value: Any) -> str:
@@ -170,31 +245,72 @@ def flush(timeout: float) -> None:
 
 
 def _record_choice(consent_given: bool, user_wide: bool) -> None:
-    from kedro_telemetry import consent, environment, files
+    from kedro_telemetry import consent
 
-    if user_wide:
-        path = files.user_consent_file()
-    else:
-        project = _current_project()
-        if project is None:
-            raise click.UsageError(
-                "There is no Kedro project here. Run this inside a project, "
-                "or add --global to decide for all your projects."
-            )
-        path = files.project_consent_file(project)
+    project = None if user_wide else _current_project()
+    if not user_wide and project is None:
+        raise click.UsageError(
+            "There is no Kedro project here. Run this inside a project, "
+            "or add --global to decide for all your projects."
+        )
     try:
-        consent.write_consent_file(path, consent_given)
+        path, scope, write = _destination(project, consent_given)
+        write()
     except OSError as error:
+        where = f" {error.filename}" if error.filename else ""
         raise click.ClickException(
-            f"Could not write {path}: {consent.reason(error)}"
+            f"Could not write{where}: {_reason(error)}"
         ) from error
     consent.forget()
-    scope = "all your projects" if user_wide else "this project"
     verb = "enabled" if consent_given else "disabled"
     click.echo(f"Telemetry {verb} for {scope} ({path}).")
-    variable = environment.disabling_variable()
-    if consent_given and variable:
-        click.echo(f"Note: {variable} is set, and it keeps telemetry off while it is.")
+    decision = consent.decide(project)
+    if consent_given and not decision.collects:
+        if decision.source == "environment":
+            click.echo(
+                f"Note: {decision.where} is set, "
+                "and it keeps telemetry off while it is."
+            )
+        else:
+            click.echo(f"Note: telemetry stays off here: {decision.describe()}.")
+
+
+def _destination(
+    project: Path | None, consent_given: bool
+) -> tuple[Path, str, Callable[[], None]]:
+    """Where the choice goes, how the message names it, and the write itself."""
+    from kedro_telemetry import consent, files
+    from kedro_telemetry.consent_file import write_project_answer
+
+    if project is None:
+        path = files.user_consent_file()
+        return (
+            path,
+            "all your projects",
+            lambda: consent.write_consent_file(path, consent_given),
+        )
+    project_file = files.project_consent_file(project)
+    if consent.tracked_by_git(project_file):
+        # A tracked file is not changed behind anyone's back, and a yes in it
+        # would not count: the answer is kept for this person alone.
+        answers = files.project_answers_file()
+        key = consent.project_key(project)
+        return (
+            answers,
+            "this project, for you alone, since git tracks its .telemetry",
+            lambda: write_project_answer(answers, key, consent_given),
+        )
+    return (
+        project_file,
+        "this project",
+        lambda: consent.write_consent_file(project_file, consent_given),
+    )
+
+
+def _reason(error: OSError) -> str:
+    from kedro_telemetry.consent_file import reason
+
+    return reason(error)
 
 
 def _current_project() -> Path | None:

@@ -16,6 +16,8 @@ __all__ = [
     "DEFAULT_APP_ID",
     "DEFAULT_ENDPOINT",
     "ENDPOINT_VARIABLE",
+    "LEGACY_APP_ID_VARIABLE",
+    "MAINTAINERS_CI_VARIABLE",
     "NO_WAIT_VARIABLE",
     "OPT_OUT_VARIABLES",
     "REPORTED_VARIABLE",
@@ -26,6 +28,7 @@ __all__ = [
     "endpoint",
     "endpoint_problem",
     "is_ci",
+    "is_maintainers_ci",
     "mark_reported",
     "sender_idle_seconds",
     "take_reported_marker",
@@ -36,6 +39,12 @@ __all__ = [
 OPT_OUT_VARIABLES = ("DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY")
 ENDPOINT_VARIABLE = "KEDRO_TELEMETRY_ENDPOINT"
 APP_ID_VARIABLE = "KEDRO_TELEMETRY_APP_ID"
+# kedro-telemetry 0.9.0's name for the same; the newer name wins.
+LEGACY_APP_ID_VARIABLE = "HEAP_APPID_DEV"
+# GitHub Actions sets it to the repository's owner; ``kedro-org`` is the Kedro
+# maintainers' own CI, whose runs are not users' (kedro-plugins #1178).
+MAINTAINERS_CI_VARIABLE = "GITHUB_REPOSITORY_OWNER"
+_MAINTAINERS = "kedro-org"
 DEBUG_VARIABLE = "KEDRO_TELEMETRY_DEBUG"
 # Set by a reported ``kedro`` command for the processes it starts; holds the
 # command's process id only (a number the kernel reuses, nothing about the user).
@@ -100,12 +109,23 @@ def endpoint() -> str:
 
 def app_id() -> str:
     """The Heap app that receives the events."""
-    return os.environ.get(APP_ID_VARIABLE, "").strip() or DEFAULT_APP_ID
+    for name in (APP_ID_VARIABLE, LEGACY_APP_ID_VARIABLE):
+        value = os.environ.get(name, "").strip()
+        if value:
+            return value
+    return DEFAULT_APP_ID
 
 
 def is_ci() -> bool:
     """Whether a known CI service runs this process."""
     return any(_is_truthy(os.environ.get(name)) for name in CI_VARIABLES)
+
+
+def is_maintainers_ci() -> bool:
+    """Whether this runs in the Kedro maintainers' own CI (GitHub's owner names
+    are case-insensitive)."""
+    owner = os.environ.get(MAINTAINERS_CI_VARIABLE, "").strip().lower()
+    return owner == _MAINTAINERS
 
 
 def mark_reported(pid: int) -> None:

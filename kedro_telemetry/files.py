@@ -1,8 +1,12 @@
 """Where the plugin keeps its files, and the careful way it reads and writes them.
 
 The project directory holds only ``.telemetry``; everything else (the outbox,
-the delivery log, the user-wide choice) lives in the user's own state and
-config directories, so that no project file is ever touched. Every write goes
+the delivery log, the user-wide choice, the answers for projects whose
+``.telemetry`` git tracks) lives in the user's own state and config
+directories, so that no project file is ever touched; the machine-wide policy
+is the administrator's, and only read. Each path is named here once, for
+every platform: the functions take the platform and the environment, so each
+platform's paths can be checked on any machine. Every write goes
 through a temporary file and a rename, so a reader never sees half a file.
 """
 
@@ -12,58 +16,80 @@ import contextlib
 import os
 import stat
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 __all__ = [
+    "POLICY_FILE_VARIABLE",
     "PROJECT_CONSENT_FILENAME",
     "FileTooLargeError",
     "NoHomeError",
     "NotARegularFileError",
+    "Signature",
     "delivery_log_file",
     "dropped_log_file",
     "flush_request_file",
     "outbox_dir",
+    "policy_file",
+    "project_answers_file",
     "project_consent_file",
     "read_small_file",
     "sender_lock_file",
     "sender_log_file",
+    "signature",
     "state_dir",
     "user_consent_file",
     "write_atomically",
 ]
 
 PROJECT_CONSENT_FILENAME = ".telemetry"
+# Moves the machine-wide policy file, for tests and for images that keep it
+# elsewhere. Safe to honour: that file can only turn telemetry off, so the
+# variable can add a no, or hide the machine's no from a process whose
+# environment someone set on purpose (who could as well leave the plugin out).
+POLICY_FILE_VARIABLE = "KEDRO_TELEMETRY_POLICY_FILE"
+
+Environ = Mapping[str, str]
 
 
 class NoHomeError(OSError):
     """No home directory is known: ``HOME`` is unset and the uid has no passwd entry."""
 
 
-def _home() -> Path:
+def _home(platform: str, environ: Environ) -> Path:
+    configured = environ.get("USERPROFILE" if platform == "win32" else "HOME", "")
+    if configured.strip():
+        return Path(configured)
     try:
         return Path.home()
     except (RuntimeError, KeyError) as error:  # RuntimeError: "Could not determine..."
         raise NoHomeError("no home directory is known for this user") from error
 
 
-def _base_dir(xdg_variable: str, posix_default: str, windows_variable: str) -> Path:
-    configured = os.environ.get(xdg_variable, "").strip()
+def _base_dir(kind: str, platform: str, environ: Environ) -> Path:
+    """The user's ``state`` or ``config`` directory, as each platform names it."""
+    xdg_variable, posix_default, windows_variable = _BASES[kind]
+    configured = environ.get(xdg_variable, "").strip()
     if configured and os.path.isabs(configured):
         return Path(configured)
-    if sys.platform == "win32":
-        windows_dir = os.environ.get(windows_variable, "").strip()
+    if platform == "win32":
+        windows_dir = environ.get(windows_variable, "").strip()
         if windows_dir:
             return Path(windows_dir)
-    if sys.platform == "darwin" and xdg_variable == "XDG_STATE_HOME":
-        return _home() / "Library" / "Application Support"
-    return _home() / posix_default
+    if platform == "darwin" and kind == "state":
+        return _home(platform, environ) / "Library" / "Application Support"
+    return _home(platform, environ) / posix_default
 
 
-def state_dir() -> Path:
+_BASES = {
+    "state": ("XDG_STATE_HOME", ".local/state", "LOCALAPPDATA"),
+    "config": ("XDG_CONFIG_HOME", ".config", "APPDATA"),
+}
+
+
+def state_dir(platform: str = sys.platform, environ: Environ = os.environ) -> Path:
     """The directory of the outbox, the sender's lock and its logs."""
-    return _base_dir("XDG_STATE_HOME", ".local/state", "LOCALAPPDATA") / (
-        "kedro-telemetry"
-    )
+    return _base_dir("state", platform, environ) / "kedro-telemetry"
 
 
 # The state directory's files; only this module names them.
@@ -99,15 +125,54 @@ def flush_request_file() -> Path:
     return state_dir() / "flush.request"
 
 
-def user_consent_file() -> Path:
+def user_consent_file(
+    platform: str = sys.platform, environ: Environ = os.environ
+) -> Path:
     """The user-wide choice, written by ``kedro telemetry enable --global``."""
-    base = _base_dir("XDG_CONFIG_HOME", ".config", "APPDATA")
-    return base / "kedro" / "telemetry.yml"
+    return _base_dir("config", platform, environ) / "kedro" / "telemetry.yml"
+
+
+def project_answers_file(
+    platform: str = sys.platform, environ: Environ = os.environ
+) -> Path:
+    """Your own answers for projects whose ``.telemetry`` git tracks.
+
+    Keyed by the project's absolute path; it lives with the user-wide choice,
+    in a directory that belongs to the user and never to a repository.
+    """
+    return _base_dir("config", platform, environ) / "kedro" / "telemetry-projects.yml"
+
+
+def policy_file(platform: str = sys.platform, environ: Environ = os.environ) -> Path:
+    """The machine-wide policy an administrator writes; it can only say no."""
+    moved = environ.get(POLICY_FILE_VARIABLE, "").strip()
+    if moved:
+        return Path(moved)
+    if platform == "win32":
+        program_data = environ.get("PROGRAMDATA", "").strip() or r"C:\ProgramData"
+        return Path(program_data) / "kedro" / "telemetry.yml"
+    return Path("/etc/kedro/telemetry.yml")
 
 
 def project_consent_file(project_path: Path) -> Path:
     """The project's own choice, the only file the plugin writes in a project."""
     return project_path / PROJECT_CONSENT_FILENAME
+
+
+# What changes whenever a file is written, replaced, created or removed: an
+# atomic write is a new inode; an edit in place changes the size or the
+# modification time, in nanoseconds. A file that cannot be stat'ed has its
+# error number instead.
+Signature = tuple[int, int, int, int] | str
+
+
+def signature(path: Path) -> Signature:
+    """The state of ``path`` that tells whether what was read from it still holds."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        return f"unreadable: {error.errno}"
+    return info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev
 
 
 # Reading and writing ---------------------------------------------------------
@@ -136,7 +201,10 @@ def read_small_file(path: Path, limit: int) -> bytes:
             raise NotARegularFileError(f"{path} is not a regular file")
         if info.st_size > limit:
             raise FileTooLargeError(f"{path} is larger than {limit} bytes")
-        data = handle.read(limit + 1)
+        # Sized by the file, not the limit: a generous limit costs nothing.
+        data = handle.read(info.st_size + 1)
+        if len(data) > info.st_size:  # it grew meanwhile
+            data += handle.read(limit + 1 - len(data))
     if len(data) > limit:
         raise FileTooLargeError(f"{path} is larger than {limit} bytes")
     return data
@@ -150,8 +218,7 @@ def write_atomically(
     The bytes go to a temporary file in the same directory, are flushed to disk
     (unless ``durable`` is false), and the temporary file is renamed over
     ``path``: a crash mid-write leaves at worst a stray ``.tmp-`` file, never a
-    half-written ``path``. Plain descriptor calls, no file object: the outbox
-    writes through here inside a hook of every consented command.
+    half-written ``path``.
     """
     directory, name = os.path.split(path)
     temporary = os.path.join(

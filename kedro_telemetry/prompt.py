@@ -1,15 +1,20 @@
-"""The one question the plugin asks, and what happens to the answer.
+"""The one question the plugin asks, and where the answer is kept.
 
-``consent.decide`` asks only when nothing has decided yet, a person is at a
-terminal, and the project has no valid ``.telemetry``; so this module is
-imported about once per project, never by a command whose consent is known.
+``consent.decide`` asks only when nothing decided yet, a person is at a
+terminal and the project has no valid ``.telemetry`` of its own (or one whose
+yes git tracks); so this module is imported about once per project, never by
+a command whose consent is known.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from kedro_telemetry.consent import Decision, reason, write_consent_file
+from kedro_telemetry.consent_file import (
+    reason,
+    write_consent_file,
+    write_project_answer,
+)
 
 __all__ = ["ask_and_record"]
 
@@ -21,38 +26,62 @@ Each kedro command would send one event: the command with every value replaced b
 *****, SHA-256 hashes of your host, user, project and package names, the Kedro,
 Python and plugin versions, your OS, and counts of datasets, nodes and pipelines.
 Full list: https://github.com/kedro-org/kedro-plugins/tree/main/kedro-telemetry
-Your answer is saved in {path}; `kedro telemetry enable` or `disable` changes it.
+{saved}
 To answer once for all your projects: `kedro telemetry enable --global`
 or `kedro telemetry disable --global`.
 Share anonymous usage data?"""
 
+_SAVED_IN_PROJECT = (
+    "Your answer is saved in {path}; `kedro telemetry enable` or `disable` changes it."
+)
+_SAVED_FOR_YOU = """\
+This project's {name} is tracked by git: it came with the repository, so a yes
+in it is nobody's answer here. Yours is kept for you alone in {answers}
+({name} is left as it is); `kedro telemetry enable` or `disable` changes it."""
 
-def ask_and_record(path: Path) -> Decision:
-    """Ask the question on stderr, save the answer in ``path`` and return it."""
+
+def ask_and_record(
+    project_file: Path, answers: tuple[Path, str] | None
+) -> tuple[bool, str] | None:
+    """Ask on stderr, keep the answer and return it with where it is kept.
+
+    The answer goes to ``project_file``, or, when ``answers`` is given (the
+    answers file and the project's key there), to that file and never to a
+    file git tracks. ``None``: the question was interrupted.
+    """
     import click
 
+    if answers is None:
+        saved = _SAVED_IN_PROJECT.format(path=project_file)
+    else:
+        saved = _SAVED_FOR_YOU.format(name=project_file.name, answers=answers[0])
     try:
-        answer = click.confirm(_QUESTION.format(path=path), default=False, err=True)
+        answer = click.confirm(_QUESTION.format(saved=saved), default=False, err=True)
     except click.Abort:
         click.echo("", err=True)
-        return Decision(None, "undecided")
+        return None
+    destination = project_file if answers is None else answers[0]
     try:
-        write_consent_file(path, answer)
+        if answers is None:
+            write_consent_file(project_file, answer)
+        else:
+            write_project_answer(answers[0], answers[1], answer)
     except OSError as error:
         click.echo(
-            f"Kedro-Telemetry could not save your answer in {path} ({reason(error)}); "
-            "it applies to this command only.",
+            f"Kedro-Telemetry could not save your answer in {destination} "
+            f"({reason(error)}); it applies to this command only.",
             err=True,
         )
     else:
-        if _git_would_track(path):
+        if answers is None and _git_would_track(project_file):
             click.echo(
-                f"Kedro-Telemetry: git does not ignore {path}, so committing it "
-                "would give your answer to everyone who clones the project. "
-                f"Add {path.name} to the project's .gitignore.",
+                f"Kedro-Telemetry: git does not ignore {project_file}. Once it is "
+                "committed, its yes counts for nobody, you included: whoever runs "
+                "kedro in a clone is asked again, and a no in it still counts for "
+                f"everyone. Add {project_file.name} to the project's .gitignore.",
                 err=True,
             )
-    return Decision(answer, "prompt", str(path))
+    return answer, str(destination)
 
 
 _GIT_TIMEOUT_SECONDS = 2.0
@@ -61,9 +90,9 @@ _GIT_TIMEOUT_SECONDS = 2.0
 def _git_would_track(path: Path) -> bool:
     """Whether ``git add`` in the project would pick ``path`` up.
 
-    Asked only after a person answered the prompt, so the cost of starting git
-    is paid once per project. Outside a work tree, without git, or on any
-    doubt, the answer is no: the warning is a courtesy, never a guess.
+    Asked only after a person answered the question, so git starts once per
+    project at most. Outside a work tree, without git, or on any doubt, the
+    answer is no: the warning is a courtesy, never a guess.
     """
     directory = path.parent
     folders = (directory, *directory.parents)

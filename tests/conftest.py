@@ -10,9 +10,19 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from kedro_telemetry import files
 from tests.support.delivery_tools import Senders, TimedReceiver
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import isolated_environment, make_project
+
+
+@pytest.fixture(scope="session", autouse=True)
+def no_machine_policy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """In-process tests never read this machine's real policy file either."""
+    policy = tmp_path_factory.mktemp("etc") / "kedro" / "telemetry.yml"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv(files.POLICY_FILE_VARIABLE, str(policy))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry import environment
+from kedro_telemetry.delivery_log import DeliveryLog
 from tests.support.delivery_tools import Senders, consent, queued_keys
 from tests.support.kedro_env import kedro
 
@@ -52,3 +53,49 @@ def test_a_consented_command_with_an_empty_endpoint_queues_and_starts_nothing(
     assert queued_keys(state_dir) == []
     assert senders.pids() == set()
     assert not (state_dir / "sender.lock").exists()
+
+
+@pytest.fixture
+def cli_env(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """This test's isolated environment, for the commands run in-process."""
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    return env
+
+
+def telemetry(*arguments: str) -> str:
+    from click.testing import CliRunner
+
+    from kedro_telemetry.cli import commands
+
+    result = CliRunner().invoke(commands, ["telemetry", *arguments])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_status_says_why_an_endpoint_cannot_work(
+    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(environment.ENDPOINT_VARIABLE, "ftp://relay")
+    assert (
+        "Endpoint: 'ftp://relay': the endpoint is not an http or https URL, "
+        "so nothing is queued or sent"
+    ) in telemetry("status")
+
+
+def test_status_and_show_tell_what_was_dropped_and_why(
+    cli_env: dict[str, str], state_dir: Path
+) -> None:
+    assert "Dropped lately: none" in telemetry("status")
+    log = DeliveryLog(state_dir / "delivered.json")
+    event = {"event": "CLI command", "properties": {"command": "kedro run"}}
+    log.add_dropped([event, event], "not delivered within 30 days", "2026-12-01")
+    log.add_dropped([event], "rejected by the endpoint: HTTP 400 'bad'", "2026-12-01")
+    assert (
+        "Dropped lately: 2 not delivered within 30 days; "
+        "1 rejected by the endpoint: HTTP 400 'bad'"
+    ) in telemetry("status")
+    assert (
+        "dropped    2026-12-01                        CLI command: kedro run "
+        "(not delivered within 30 days)"
+    ) in telemetry("show")

@@ -243,13 +243,39 @@ def unusable_state_dir(env: dict[str, str], tmp_path: Path) -> None:
 
 
 @pytest.mark.usefixtures("unusable_state_dir")
-def test_a_broken_state_directory_is_one_clear_line(
+def test_status_and_show_answer_what_they_can_without_a_state_directory(
     project: Path, env: dict[str, str]
 ) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
     result = kedro("telemetry", "status", cwd=project, env=env)
-    assert result.returncode == 1
-    assert "Error: Kedro-Telemetry could not read or write its files" in result.stderr
-    assert "Traceback" not in result.stderr + result.stdout
+    assert result.returncode == 0, result.stderr
+    assert "Usage data is collected here" in result.stdout
+    assert "Waiting in the outbox: unknown (Not a directory)" in result.stdout
+    shown = kedro("telemetry", "show", cwd=project, env=env)
+    assert shown.returncode == 0, shown.stderr
+    assert "could not read its waiting events: Not a directory" in shown.stderr
+    assert "Traceback" not in result.stderr + shown.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [["status"], ["show"], ["show", "--json"]], ids=" ".join
+)
+def test_a_state_directory_that_is_a_regular_file_is_no_failure(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    from click.testing import CliRunner
+
+    from kedro_telemetry.cli import commands
+
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(env["HOME"])
+    (Path(env["XDG_STATE_HOME"]) / "kedro-telemetry").write_text("not a directory")
+    result = CliRunner().invoke(
+        commands, ["telemetry", *command], catch_exceptions=False
+    )
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
 
 
 @pytest.mark.usefixtures("unusable_state_dir")

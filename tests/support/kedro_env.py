@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from kedro_telemetry import environment
+from kedro_telemetry import environment, files
 
 __all__ = [
     "KEDRO_EXECUTABLE",
@@ -24,6 +24,7 @@ __all__ = [
     "kedro_without_hooks",
     "kedro_without_plugin",
     "make_project",
+    "modules_at_exit",
     "python_code",
     "python_process",
     "run",
@@ -43,6 +44,9 @@ _CLEARED = (
     *environment.CI_VARIABLES,
     environment.ENDPOINT_VARIABLE,
     environment.APP_ID_VARIABLE,
+    environment.LEGACY_APP_ID_VARIABLE,
+    environment.MAINTAINERS_CI_VARIABLE,
+    files.POLICY_FILE_VARIABLE,
     environment.DEBUG_VARIABLE,
     environment.REPORTED_VARIABLE,
     environment.NO_WAIT_VARIABLE,
@@ -64,6 +68,8 @@ def isolated_environment(root: Path) -> dict[str, str]:
         path = root / sub
         path.mkdir(parents=True, exist_ok=True)
         env[name] = str(path)
+    # The machine's own policy, if any, must not decide for a test.
+    env[files.POLICY_FILE_VARIABLE] = str(root / "etc" / "kedro" / "telemetry.yml")
     # Nothing may leave this machine: an unset endpoint would mean Heap itself.
     env["KEDRO_TELEMETRY_ENDPOINT"] = "http://127.0.0.1:9/unset-endpoint"
     # A sender stays a second for the next event, not a minute: each test's
@@ -127,6 +133,30 @@ def python_process(
         stdout=subprocess.PIPE,
         text=True,
     )
+
+
+# Kedro's own main, in a real process; the probe runs at exit, after every hook.
+_MODULES_PROBE = """
+import atexit, json, sys
+atexit.register(
+    lambda: print("MODULES " + json.dumps(sorted(sys.modules)), file=sys.stderr)
+)
+sys.argv = ["kedro", *json.loads(sys.argv[1])]
+from kedro.framework.cli.cli import main
+main()
+"""
+
+
+def modules_at_exit(
+    *args: str, cwd: Path, env: dict[str, str]
+) -> tuple[subprocess.CompletedProcess[str], set[str]]:
+    """Run ``kedro *args`` and return it with the modules it had imported at exit."""
+    import json
+
+    argv = [sys.executable, "-c", _MODULES_PROBE, json.dumps(list(args))]
+    result = run(argv, cwd=cwd, env=env)
+    [line] = [line for line in result.stderr.splitlines() if line.startswith("MODULES")]
+    return result, set(json.loads(line.removeprefix("MODULES ")))
 
 
 def kedro_without_hooks(
