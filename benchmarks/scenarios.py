@@ -32,69 +32,46 @@ _FLOOR = (
 )
 
 
+_CONDITIONS = {
+    "healthy": "consented, healthy endpoint",
+    "opt-out": "`DO_NOT_TRACK=1`",
+    "black-hole": "endpoint never answers",
+    "hanging-dns": "DNS never answers",
+}
+
+
 @dataclass(frozen=True)
 class Scenario:
-    """One command under one network condition, and this project's target."""
+    """One command under one condition; the target is a ratio to Kedro alone, or
+    (as PID 1 of a fresh PID namespace, as in ``docker run --rm``) seconds added.
+    0.9.0's ~10 s with a silent network shows once, not in every variant."""
 
     key: str
-    title: str
-    args: tuple[str, ...]
-    endpoint: str
-    target: float  # a ratio to Kedro alone, or seconds added as PID 1
-    opt_out: bool = False
-    pid1: bool = False  # PID 1 of a fresh PID namespace, as in ``docker run --rm``
-    compare_old: bool = True  # 0.9.0's ~10 s with a silent network shows once
+    command: str
+    condition: str
+    target: float
+    pid1: bool = False
+    compare_old: bool = True
+
+    @property
+    def endpoint(self) -> str:
+        return "healthy" if self.condition == "opt-out" else self.condition
+
+    @property
+    def title(self) -> str:
+        where = " as PID 1 of its namespace (a container)" if self.pid1 else ""
+        return f"`kedro {self.command}`{where}, {_CONDITIONS[self.condition]}"
 
 
 SCENARIOS = (
-    Scenario(
-        "info", "`kedro info`, consented, healthy endpoint", ("info",), "healthy", 1.03
-    ),
-    Scenario(
-        "run", "`kedro run`, consented, healthy endpoint", ("run",), "healthy", 1.03
-    ),
-    Scenario(
-        "opt-out",
-        "`kedro info`, `DO_NOT_TRACK=1`",
-        ("info",),
-        "healthy",
-        1.01,
-        opt_out=True,
-    ),
-    Scenario(
-        "black-hole",
-        "`kedro info`, endpoint never answers",
-        ("info",),
-        "black-hole",
-        1.05,
-    ),
-    Scenario("dns", "`kedro info`, DNS never answers", ("info",), "hanging-dns", 1.05),
-    Scenario(
-        "pid1",
-        "`kedro info` as PID 1 of its namespace (a container), healthy endpoint",
-        ("info",),
-        "healthy",
-        1.0,
-        pid1=True,
-    ),
-    Scenario(
-        "pid1-black-hole",
-        "the same, endpoint never answers",
-        ("info",),
-        "black-hole",
-        1.0,
-        pid1=True,
-        compare_old=False,
-    ),
-    Scenario(
-        "pid1-dns",
-        "the same, DNS never answers",
-        ("info",),
-        "hanging-dns",
-        1.0,
-        pid1=True,
-        compare_old=False,
-    ),
+    Scenario("info", "info", "healthy", 1.03),
+    Scenario("run", "run", "healthy", 1.03),
+    Scenario("opt-out", "info", "opt-out", 1.01),
+    Scenario("black-hole", "info", "black-hole", 1.05),
+    Scenario("dns", "info", "hanging-dns", 1.05),
+    Scenario("pid1", "info", "healthy", 1.0, pid1=True),
+    Scenario("pid1-black-hole", "info", "black-hole", 1.0, True, compare_old=False),
+    Scenario("pid1-dns", "info", "hanging-dns", 1.0, True, compare_old=False),
 )
 
 
@@ -111,14 +88,14 @@ def foreground(
 ) -> dict[str, Any]:
     """Wall seconds per venv over paired rounds; events delivered as PID 1."""
     extra = network.configure(scenario.endpoint)
-    if scenario.opt_out:
+    if scenario.condition == "opt-out":
         extra["DO_NOT_TRACK"] = "1"
     keys = [key for key in spaces if scenario.compare_old or key != "B"]
     wall: dict[str, list[float]] = {key: [] for key in keys}
     started = time.monotonic()
     for number in range(rounds + 1):  # round 0 warms caches, writes first-run files
         for key in keys:
-            argv = [spaces[key].kedro, *scenario.args]
+            argv = [spaces[key].kedro, scenario.command]
             seconds = run_once(
                 spaces[key], in_pid_namespace(argv) if scenario.pid1 else argv, extra
             )

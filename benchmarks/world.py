@@ -34,19 +34,11 @@ _PLANS = {
 }
 _STAMP = ".bench-stamp.json"
 # Set in a user's shell, these would change Python or where requests go.
-_SCRUBBED = {
-    "VIRTUAL_ENV",
-    "PYTHONPATH",
-    "PYTHONHOME",
-    "PYTHONDONTWRITEBYTECODE",
-    "PYTHONUNBUFFERED",
-    "REQUESTS_CA_BUNDLE",
-    "CURL_CA_BUNDLE",
-    "SSL_CERT_FILE",
-    "SSL_CERT_DIR",
-    "HEAP_APPID_DEV",
-    "GITHUB_REPOSITORY_OWNER",
-}
+_SCRUBBED_NAMES = (
+    "VIRTUAL_ENV PYTHONPATH PYTHONHOME PYTHONDONTWRITEBYTECODE PYTHONUNBUFFERED "
+    "REQUESTS_CA_BUNDLE CURL_CA_BUNDLE SSL_CERT_FILE SSL_CERT_DIR HEAP_APPID_DEV "
+    "GITHUB_REPOSITORY_OWNER"
+)
 
 
 @dataclass(frozen=True)
@@ -79,32 +71,20 @@ def build_venvs() -> None:
     """Build (or reuse) venvs A, B and C; reinstall C when its sources changed."""
     for key, steps in _PLANS.items():
         venv = venv_path(key)
-        stamp = _stamp(venv)
-        if stamp.get("steps") != steps:
+        if _stamp(venv).get("steps") != steps:
             print(f"building venv {key} ({LABELS[key]}) ...", file=sys.stderr)
             shutil.rmtree(venv, ignore_errors=True)
-            _step([sys.executable, "-m", "venv", str(venv)])
+            _step(sys.executable, "-m", "venv", str(venv))
             for action, *packages in steps:
                 quiet = "--yes" if action == "uninstall" else "--quiet"
-                _step(
-                    [
-                        str(venv / "bin" / "python"),
-                        "-m",
-                        "pip",
-                        action,
-                        quiet,
-                        *packages,
-                    ]
-                )
-            stamp = {"steps": steps}
-            (venv / _STAMP).write_text(json.dumps(stamp))
-    venv, sources = venv_path("C"), _source_hash()
-    stamp = _stamp(venv)
+                _step(f"{venv}/bin/python", "-m", "pip", action, quiet, *packages)
+            (venv / _STAMP).write_text(json.dumps({"steps": steps}))
+    venv, stamp, sources = venv_path("C"), _stamp(venv_path("C")), _source_hash()
     if stamp.get("sources") != sources:
         print("installing this checkout into venv C ...", file=sys.stderr)
         shutil.rmtree(REPO / "build", ignore_errors=True)  # would revive old modules
-        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-        _step([*pip, "--no-deps", "--force-reinstall", str(REPO)])
+        pip = f"{venv}/bin/python -m pip install --quiet --no-deps --force-reinstall"
+        _step(*pip.split(), str(REPO))
         (venv / _STAMP).write_text(json.dumps({**stamp, "sources": sources}))
 
 
@@ -129,11 +109,11 @@ def workspaces() -> dict[str, Workspace]:
         shutil.copytree(
             template(), project, ignore=shutil.ignore_patterns("__pycache__")
         )
-        env = {
-            name: value
-            for name, value in isolated_environment(root).items()
-            if name not in _SCRUBBED and "proxy" not in name.lower()
-        }
+        env = isolated_environment(root)
+        for name in [
+            n for n in env if n in _SCRUBBED_NAMES.split() or "proxy" in n.lower()
+        ]:
+            del env[name]
         found[key] = Workspace(key, venv_path(key), project, env)
     return found
 
@@ -152,16 +132,16 @@ def _source_hash() -> str:
     files = sorted((REPO / "kedro_telemetry").rglob("*.py"))
     for path in [
         *files,
-        *(REPO / name for name in ("setup.cfg", "setup.py", "pyproject.toml")),
+        *(REPO / f for f in ("setup.cfg", "setup.py", "pyproject.toml")),
     ]:
         digest.update(str(path.relative_to(REPO)).encode() + path.read_bytes())
     return digest.hexdigest()
 
 
-def _step(command: list[str]) -> None:
+def _step(*command: str) -> None:
     """A build step; a failure stops the benchmark with pip's own message."""
     done = subprocess.run(command, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise SystemExit(
-            f"{' '.join(command)} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
+            f"{command} failed:\n{done.stdout[-3000:]}{done.stderr[-3000:]}"
         )
