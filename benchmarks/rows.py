@@ -16,27 +16,34 @@ IMPORT_TARGET_MS = 5.0
 LONE_TARGET, SESSION_TARGET = 1.25, 1.03
 DELIVERY_TARGET_S, LIFETIME_TARGET_S = 90.0, 120.0
 BURST_SENDERS_TARGET = 2
+_median = statistics.median
 
 
 @dataclass
 class Row:
-    """One line of the table; ``None`` cells print as a dash."""
+    """One line of the table: Kedro alone, 0.9.0, this project (None: a dash)."""
 
     scenario: str
-    cells: tuple[str | None, str | None, str | None]  # Kedro alone, 0.9.0, this project
+    cells: tuple[str | None, str | None, str | None]
     target: str
-    met: bool | None = None
+    met: bool
     notes: list[str] = field(default_factory=list)
 
 
-def _ratio(values: Sequence[float], baseline: Sequence[float]) -> float:
-    """The median of per-round ratios: a round's runs share the machine's mood."""
-    return statistics.median(v / b for v, b in zip(values, baseline, strict=True))
+def _ratios(values: Sequence[float], baseline: Sequence[float]) -> list[float]:
+    return [v / b for v, b in zip(values, baseline, strict=True)]
 
 
 def _cell(values: Sequence[float], baseline: Sequence[float] | None = None) -> str:
-    text = f"{statistics.median(values):.3f}"
-    return text if baseline is None else f"{text} ({_ratio(values, baseline):.3f}x)"
+    """The median; with a baseline, the median of per-round ratios too (a round's
+    runs share the machine's mood, which the ratio cancels)."""
+    if baseline is None:
+        return f"{_median(values):.3f}"
+    return f"{_median(values):.3f} ({_median(_ratios(values, baseline)):.3f}x)"
+
+
+def _each(values: Sequence[float], form: str = "{:.3f}") -> str:
+    return " ".join(form.format(value) for value in values)
 
 
 def foreground_row(scenario: Scenario, found: dict[str, Any]) -> Row:
@@ -44,125 +51,76 @@ def foreground_row(scenario: Scenario, found: dict[str, Any]) -> Row:
     a, c = wall["A"], wall["C"]
     old = _cell(wall["B"], a) if "B" in wall else None
     if not scenario.pid1:
-        row = Row(
-            scenario.title,
-            (_cell(a), old, _cell(c, a)),
-            f"<= {scenario.target:.2f}x",
-            _ratio(c, a) <= scenario.target,
-        )
-        row.notes.append(
-            "ratio per round: "
-            + " ".join(f"{x / y:.3f}" for x, y in zip(c, a, strict=True))
-        )
+        ratios = _ratios(c, a)
+        met = _median(ratios) <= scenario.target
+        target = f"<= {scenario.target:.2f}x"
+        row = Row(scenario.title, (_cell(a), old, _cell(c, a)), target, met)
+        row.notes.append(f"this project's ratio per round: {_each(ratios)}")
         return row
-    added = statistics.median(x - y for x, y in zip(c, a, strict=True))
-    healthy = scenario.endpoint == "healthy"
-    delivered = (
-        f", {found['delivered']} of {found['runs']} events delivered" if healthy else ""
-    )
-    met = added <= scenario.target and (
-        found["delivered"] == found["runs"] or not healthy
-    )
-    row = Row(
-        scenario.title,
-        (_cell(a), old, f"{statistics.median(c):.3f} (+{added:.2f} s){delivered}"),
-        f"<= +{scenario.target:.1f} s",
-        met,
-    )
-    row.notes.append(
-        "seconds added per round: "
-        + " ".join(f"{x - y:+.2f}" for x, y in zip(c, a, strict=True))
-    )
+    added = [x - y for x, y in zip(c, a, strict=True)]
+    cell = f"{_median(c):.3f} (+{_median(added):.2f} s)"
+    every = found["delivered"] == found["runs"] or scenario.endpoint != "healthy"
+    if scenario.endpoint == "healthy":
+        cell += f", {found['delivered']} of {found['runs']} events delivered"
+    met = _median(added) <= scenario.target and every
+    target = f"<= +{scenario.target:.1f} s"
+    row = Row(scenario.title, (_cell(a), old, cell), target, met)
+    row.notes.append(f"seconds added per round: {_each(added, '{:+.2f}')}")
     return row
 
 
 def hook_rows(found: dict[str, Any]) -> list[Row]:
     """The plugin's share of the command's process CPU, and its import cost."""
-    shares = {
-        key: [
-            statistics.median(share(run) for run in found[cmd][key])
-            for cmd in ("info", "run")
-        ]
-        for key in "BC"
-    }
+    commands = ("info", "run")
+    shares = {k: [_median(map(share, found[c][k])) for c in commands] for k in "BC"}
+    cells = [" / ".join(f"{value:.2f} %" for value in shares[k]) for k in "BC"]
+    title = "CPU inside the plugin's hooks, share of the command's own process CPU"
     hooks = Row(
-        "CPU inside the plugin's hooks, share of the command's own process CPU, "
-        "consented `kedro info` / `kedro run`",
-        ("-", *(" / ".join(f"{value:.2f} %" for value in shares[key]) for key in "BC")),
-        f"<= {HOOK_SHARE_TARGET:.0f} % each",
-        max(shares["C"]) <= HOOK_SHARE_TARGET,
-    )
-    for command in ("info", "run"):
-        runs = found[command]["C"]
-        hooks.notes.append(f"`kedro {command}`, this project: " + summary(runs))
-    imports = {
-        key: statistics.median(
-            run["import_ms"] for cmd in ("info", "run") for run in found[cmd][key]
-        )
-        for key in "BC"
-    }
-    row = Row(
-        "plugin import after Kedro (ms)",
-        ("-", f"{imports['B']:.1f}", f"{imports['C']:.1f}"),
-        f"<= {IMPORT_TARGET_MS:.0f} ms",
-        imports["C"] <= IMPORT_TARGET_MS,
-    )
-    row.notes.append(
-        "loading the plugin's entry points after what Kedro's CLI imports first, "
-        "timed in the probed process"
-    )
-    return [hooks, row]
+        f"{title}, consented `kedro info` / `kedro run`", (None, *cells),
+        f"<= {HOOK_SHARE_TARGET:.0f} % each", max(shares["C"]) <= HOOK_SHARE_TARGET,
+    )  # fmt: skip
+    for command in commands:
+        hooks.notes.append(f"`kedro {command}`: {summary(found[command]['C'])}")
+    ms = {k: _median(r["import_ms"] for c in commands for r in found[c][k])
+          for k in "BC"}  # fmt: skip
+    imports = Row(
+        "plugin import after Kedro (ms)", (None, f"{ms['B']:.1f}", f"{ms['C']:.1f}"),
+        f"<= {IMPORT_TARGET_MS:.0f} ms", ms["C"] <= IMPORT_TARGET_MS,
+    )  # fmt: skip
+    imports.notes.append("its entry points loaded after what Kedro's CLI imports first")
+    return [hooks, imports]
 
 
 def total_rows(
-    lone: list[dict[str, Any]], session: list[dict[str, Any]], commands: int, gap: float
+    lone: list[Any], session: list[Any], commands: int, gap: float
 ) -> list[Row]:
+    """The whole: CPU until the last process ended, delivery times, lifetime."""
     rows, delays, lifetimes = [], [], []
-    for title, rounds, target in (
-        (
-            "one consented `kedro info`, total CPU of everything it starts, "
-            "until the last process ended (s)",
-            lone,
-            LONE_TARGET,
-        ),
-        (
-            f"a session of {commands} consented commands {gap:g} s apart, "
-            "total CPU until the last process ended (s)",
-            session,
-            SESSION_TARGET,
-        ),
-    ):
+    whole = "total CPU until the last process ended (s)"
+    for title, rounds, target, per_round in (
+        (f"one consented `kedro info`, {whole}", lone, LONE_TARGET, 1),
+        (f"{commands} consented commands {gap:g} s apart, {whole}", session,
+         SESSION_TARGET, commands),
+    ):  # fmt: skip
         if not rounds:
             continue
         cpu = {key: [r[key]["cpu"] for r in rounds] for key in "ABC"}
-        row = Row(
-            title,
-            (_cell(cpu["A"]), _cell(cpu["B"], cpu["A"]), _cell(cpu["C"], cpu["A"])),
-            f"<= {target:.2f}x",
-            _ratio(cpu["C"], cpu["A"]) <= target,
-        )
-        row.notes.append(
-            "this project's ratio per round: "
-            + " ".join(f"{c / a:.3f}" for c, a in zip(cpu["C"], cpu["A"], strict=True))
-        )
-        own = [r["C"]["own_cpu"] for r in rounds]
-        row.notes.append(
-            f"of which the `kedro` processes themselves: {_cell(own)} s; "
-            "the rest is what they left behind"
-        )
-        arrived = [r["C"]["arrived"] for r in rounds]
-        per_round = commands if rounds is session else 1
-        row.notes.append(
-            f"this project's events received per round: {arrived}, of {per_round}"
-        )
+        met = _median(_ratios(cpu["C"], cpu["A"])) <= target
+        cells = (_cell(cpu["A"]), _cell(cpu["B"], cpu["A"]), _cell(cpu["C"], cpu["A"]))
+        row = Row(title, cells, f"<= {target:.2f}x", met)
+        own = _cell([r["C"]["own_cpu"] for r in rounds])
+        row.notes += [
+            f"this project's ratio per round: {_each(_ratios(cpu['C'], cpu['A']))}",
+            f"of which this project's `kedro` processes themselves: {own} s",
+            f"events received per round: {[r['C']['arrived'] for r in rounds]} "
+            f"of {per_round}",
+        ]
         if rounds is lone:
-            floor = [r["floor"] for r in rounds]
-            a = statistics.median(cpu["A"])
+            floor, a = [r["floor"] for r in rounds], _median(cpu["A"])
             row.notes.append(
                 "floor: `python -c 'import requests; requests.post(...)'` to the "
-                f"local receiver used {_cell(floor)} s of CPU, so a lone command that "
-                "starts such a process costs at least "
-                f"{(a + statistics.median(floor)) / a:.3f}x"
+                f"local receiver used {_cell(floor)} s of CPU, so a lone command "
+                f"that starts one costs at least {(a + _median(floor)) / a:.3f}x"
             )
         rows.append(row)
         delays += [d for r in rounds for d in r["C"]["delays"]]
@@ -170,54 +128,35 @@ def total_rows(
     if not rows:
         return rows
     expected = len(lone) + len(session) * commands
-    cell = (
-        f"median {statistics.median(delays):.1f}, worst {max(delays):.1f}"
-        if delays
-        else "none arrived"
-    )
-    row = Row(
-        "event at the endpoint, after the end of its command (s)",
-        (None, "sent in the foreground", cell),
-        f"<= {DELIVERY_TARGET_S:.0f} s",
-        bool(delays) and max(delays) <= DELIVERY_TARGET_S and len(delays) == expected,
-    )
-    row.notes.append(
-        f"{len(delays)} of {expected} events arrived; "
-        "the i-th arrival is paired with the i-th command"
-    )
-    rows.append(row)
+    cell = f"median {_median(delays):.1f}, worst {max(delays):.1f}" if delays else "-"
+    met = len(delays) == expected and max(delays, default=0) <= DELIVERY_TARGET_S
+    title = "event at the endpoint, after the end of its command (s)"
+    target = f"<= {DELIVERY_TARGET_S:.0f} s"
+    row = Row(title, (None, "sent in the foreground", cell), target, met)
+    row.notes.append(f"{len(delays)} of {expected} arrived; i-th arrival, i-th command")
     known = [x for x in lifetimes if x is not None]
     cell = f"worst {max(known):.1f}" if known else "-"
     if len(known) < len(lifetimes):
-        cell += f", {len(lifetimes) - len(known)} run(s) still running at the ceiling"
-    rows.append(
-        Row(
-            "the plugin's last process, seconds after the last command ended",
-            (None, "0 (nothing outlives)", cell),
-            f"<= {LIFETIME_TARGET_S:.0f} s",
-            len(known) == len(lifetimes) and max(known, default=0) <= LIFETIME_TARGET_S,
-        )
-    )
-    return rows
+        cell += f", {len(lifetimes) - len(known)} run(s) past the ceiling"
+    met = len(known) == len(lifetimes) and max(known, default=0) <= LIFETIME_TARGET_S
+    title = "the plugin's last process, after the last command ended (s)"
+    target = f"<= {LIFETIME_TARGET_S:.0f} s"
+    return [*rows, row, Row(title, (None, "nothing outlives", cell), target, met)]
 
 
 def burst_row(found: dict[str, Any], commands: int) -> Row:
-    per_event = found["sender_cpu"] / max(1, found["delivered"])
+    per_event = found["sender_cpu"] / max(1, found["delivered"]) * 1000
     cell = (
-        f"{found['senders']} sender(s), {per_event * 1000:.0f} ms of their CPU per "
-        f"event, {found['delivered']} of {commands} delivered"
+        f"{found['senders']} sender(s), {per_event:.0f} ms of their CPU per event, "
+        f"{found['delivered']} of {commands} delivered"
     )
     met = found["senders"] <= BURST_SENDERS_TARGET and found["delivered"] == commands
-    row = Row(
-        f"{commands} consented `kedro info` at once",
-        (None, "sent in the foreground", cell),
-        f"<= {BURST_SENDERS_TARGET} senders, every event",
-        met,
-    )
+    row = Row(f"{commands} consented `kedro info` at once",
+              (None, "sent in the foreground", cell),
+              f"<= {BURST_SENDERS_TARGET} senders, every event", met)  # fmt: skip
     row.notes.append(
-        "every process left behind reaped by a child subreaper: "
-        f"{found['sender_cpu']:.2f} s of CPU against {found['command_cpu']:.2f} s "
-        "for the commands"
+        f"reaped by a child subreaper: {found['sender_cpu']:.2f} s of CPU left "
+        f"behind, {found['command_cpu']:.2f} s in the commands"
     )
     return row
 
@@ -226,30 +165,21 @@ def render(rows: Sequence[Row], args: Any, load_before: float, cgroup: bool) -> 
     head = ("scenario", "Kedro alone", "0.9.0", "this project", "target")
     lines = [_line(head), _line(["---"] * len(head))]
     for row in rows:
-        verdict = "" if row.met is None else (" (met)" if row.met else " (MISSED)")
-        lines.append(
-            _line((row.scenario, *(x or "-" for x in row.cells), row.target + verdict))
-        )
-    counted = (
-        "a cgroup v2 per run"
-        if cgroup
-        else "the senders found by pid (no writable cgroup v2)"
-    )
-    lines += [
-        "",
-        (
-            "Seconds, medians; a ratio is the median of per-round ratios to Kedro "
-            f"alone. Rounds: {args.rounds} paired (single commands), "
-            f"{args.lone_rounds} (lone command), {args.session_rounds} (session), "
-            "each after a warm-up; what a command leaves behind counted through "
-            f"{counted}. {os.cpu_count()} CPUs, 1-minute load {load_before:.2f} "
-            f"before, {os.getloadavg()[0]:.2f} after; "
-            f"{time.strftime('%Y-%m-%d %H:%M %Z')}. Everything ran in a private "
-            "network namespace; 0.9.0 posted over TLS to a local stand-in for "
-            "heapanalytics.com."
-        ),
-        "",
-    ]
+        verdict = " (met)" if row.met else " (MISSED)"
+        cells = [x or "-" for x in row.cells]
+        lines.append(_line((row.scenario, *cells, row.target + verdict)))
+    counted = "a cgroup v2 per run" if cgroup else "the senders found by pid"
+    lines += ["", (
+        "Seconds, medians; a ratio is the median of per-round ratios to Kedro "
+        f"alone. Rounds, each set after a warm-up: {args.rounds} paired (single "
+        f"commands), {args.lone_rounds} (lone command), {args.session_rounds} "
+        f"(session), as chosen with --only {args.only}; what a command leaves "
+        f"behind counted through {counted}. "
+        f"{os.cpu_count()} CPUs, 1-minute load {load_before:.2f} before, "
+        f"{os.getloadavg()[0]:.2f} after; {time.strftime('%Y-%m-%d %H:%M %Z')}. "
+        "All in a private network namespace; 0.9.0 posted over TLS to a local "
+        "stand-in for heapanalytics.com."
+    ), ""]  # fmt: skip
     lines += [f"- {row.scenario}: {note}" for row in rows for note in row.notes]
     return "\n".join(lines) + "\n"
 

@@ -44,27 +44,23 @@ def main() -> int:
     return _measure(args)
 
 
+_OPTIONS = (  # name, type, default, help
+    ("only", str, ",".join(GROUPS), "comma-separated groups: " + ", ".join(GROUPS)),
+    ("rounds", int, 7, "paired rounds of single commands"),
+    ("scenarios", str, ",".join(s.key for s in scenarios.SCENARIOS), "of foreground"),
+    ("hook-runs", int, 9, "probed commands per plugin and command"),
+    ("lone-rounds", int, 3, "rounds of the lone command"),
+    ("session-rounds", int, 1, "rounds of the session"),
+    ("session-commands", int, 12, "commands in a session, kedro info and run in turn"),
+    ("session-gap", float, 2.0, "seconds between a session's commands"),
+    ("burst", int, 20, "commands started at once"),
+)
+
+
 def _parse(argv: list[str]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument(
-        "--only", default=",".join(GROUPS), help="groups: " + ", ".join(GROUPS)
-    )
-    parser.add_argument(
-        "--rounds", type=int, default=7, help="paired rounds of single commands"
-    )
-    parser.add_argument(
-        "--scenarios", default=",".join(s.key for s in scenarios.SCENARIOS)
-    )
-    parser.add_argument(
-        "--hook-runs", type=int, default=9, help="probed commands per plugin"
-    )
-    parser.add_argument("--lone-rounds", type=int, default=3)
-    parser.add_argument("--session-rounds", type=int, default=1)
-    parser.add_argument("--session-commands", type=int, default=12)
-    parser.add_argument(
-        "--session-gap", type=float, default=2.0, help="seconds between commands"
-    )
-    parser.add_argument("--burst", type=int, default=20, help="commands at once")
+    for name, kind, default, text in _OPTIONS:
+        parser.add_argument(f"--{name}", type=kind, default=default, help=text)
     args = parser.parse_args(argv)
     unknown = set(args.only.split(",")) - set(GROUPS)
     if unknown:
@@ -84,7 +80,7 @@ def _measure(args: argparse.Namespace) -> int:
     found: list[rows.Row] = []
     raw: dict[str, Any] = {"arguments": vars(args)}
     try:
-        network.preflight(spaces["B"].python, spaces["B"].project)
+        network.preflight(spaces["B"].python)
         if "foreground" in chosen:
             for scenario in scenarios.SCENARIOS:
                 if scenario.key in args.scenarios.split(","):
@@ -96,7 +92,7 @@ def _measure(args: argparse.Namespace) -> int:
         if "hooks" in chosen:
             raw["hooks"] = scenarios.hooks(spaces, network, args.hook_runs)
             found += rows.hook_rows(raw["hooks"])
-        session = [["run"] if n % 2 else ["info"] for n in range(args.session_commands)]
+        session = [("info", "run")[n % 2] for n in range(args.session_commands)]
         for group, commands, rounds in (
             ("total", [], args.lone_rounds),
             ("session", session, args.session_rounds),

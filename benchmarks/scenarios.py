@@ -96,14 +96,11 @@ def foreground(
     for number in range(rounds + 1):  # round 0 warms caches, writes first-run files
         for key in keys:
             argv = [spaces[key].kedro, scenario.command]
-            seconds = run_once(
-                spaces[key], in_pid_namespace(argv) if scenario.pid1 else argv, extra
-            )
+            argv = in_pid_namespace(argv) if scenario.pid1 else argv
+            seconds = run_once(spaces[key], argv, extra)
             if number:
                 wall[key].append(seconds)
-        _progress(
-            scenario.key, number, {key: values[-1:] for key, values in wall.items()}
-        )
+        _progress(scenario.key, number, {key: v[-1:] for key, v in wall.items()})
     return {"wall": wall, "delivered": len(network.since(started)), "runs": rounds + 1}
 
 
@@ -150,12 +147,11 @@ def hooks(spaces: dict[str, Workspace], network: Network, runs: int) -> dict[str
     return found
 
 
+Extra = dict[str, str]
+
+
 def whole(
-    ws: Workspace,
-    commands: list[list[str]],
-    gap: float,
-    network: Network,
-    extra: dict[str, str],
+    ws: Workspace, commands: list[str], gap: float, network: Network, extra: Extra
 ) -> dict[str, Any]:
     """``commands`` one after another, ``gap`` s apart, in one enclosure, until
     its last process has ended: CPU of all, and this project's delivery times."""
@@ -164,7 +160,7 @@ def whole(
         for number, args in enumerate(commands):
             if number:
                 time.sleep(gap)
-            timings.append(box.run([ws.kedro, *args], ws.project, extra))
+            timings.append(box.run([ws.kedro, args], ws.project, extra))
         empty = box.wait_empty(_LAST_PROCESS_CEILING)
         cpu = box.cpu()
     ends = [timing.ended for timing in timings]
@@ -179,12 +175,9 @@ def whole(
 
 
 def total(
-    spaces: dict[str, Workspace],
-    network: Network,
-    rounds: int,
-    session: list[list[str]],
+    spaces: dict[str, Workspace], network: Network, rounds: int, session: list[str],
     gap: float,
-) -> list[dict[str, Any]]:
+) -> list[dict[str, Any]]:  # fmt: skip
     """Per round, each venv's whole cost; ``session`` empty for a lone ``kedro info``,
     which also gets the floor: a fresh interpreter that imports requests and posts."""
     extra = network.configure("healthy")
@@ -193,9 +186,9 @@ def total(
         run_once(ws, [ws.kedro, "info"], extra)
     found = []
     for number in range(1, rounds + 1):
+        commands = session or ["info"]
         result = {
-            key: whole(ws, session or [["info"]], gap, network, extra)
-            for key, ws in spaces.items()
+            k: whole(ws, commands, gap, network, extra) for k, ws in spaces.items()
         }
         if not session:
             c = spaces["C"]
@@ -210,11 +203,6 @@ def total(
 
 
 def _progress(label: str, number: int, latest: dict[str, list[float]]) -> None:
-    shown = " ".join(
-        f"{key} {values[0]:.3f}s" for key, values in latest.items() if values
-    )
-    print(
-        f"  {label}: {'warm-up' if not number else f'round {number}'} {shown}",
-        file=sys.stderr,
-        flush=True,
-    )
+    shown = " ".join(f"{key} {v[0]:.3f}s" for key, v in latest.items() if v)
+    title = f"round {number}" if number else "warm-up"
+    print(f"  {label}: {title} {shown}", file=sys.stderr, flush=True)
