@@ -24,7 +24,6 @@ from pathlib import Path
 __all__ = ["Enclosure", "Timing", "cgroup_root"]
 
 _POLL = 0.05
-_COMMAND_TIMEOUT = 120.0  # 0.9.0 needs ~10.5 s when the network hangs
 _SHELL_JOIN = 'echo 0 > "$0" && exec "$@"'
 _numbers = itertools.count()
 
@@ -86,7 +85,9 @@ class Enclosure:
         if self.path is not None:
             self.path.rmdir()
 
-    def run(self, argv: list[str], cwd: Path, extra_env: dict[str, str]) -> Timing:
+    def run(
+        self, argv: list[str], cwd: Path, extra: dict[str, str], timeout: float = 120
+    ) -> Timing:
         """Run ``argv`` to its exit (not its descendants'); a failure stops the bench.
 
         A blocking ``wait4``, not ``subprocess.run(timeout=...)``, which polls in
@@ -97,10 +98,10 @@ class Enclosure:
         with open(self._output, "wb") as output:
             started = time.monotonic()
             process = subprocess.Popen(
-                argv, cwd=cwd, env={**self._env, **extra_env}, stdin=subprocess.DEVNULL,
+                argv, cwd=cwd, env={**self._env, **extra}, stdin=subprocess.DEVNULL,
                 stdout=output, stderr=subprocess.STDOUT,
             )  # fmt: skip
-            watchdog = threading.Timer(_COMMAND_TIMEOUT, process.kill)
+            watchdog = threading.Timer(timeout, process.kill)
             watchdog.start()
             try:
                 _, status, usage = os.wait4(process.pid, 0)

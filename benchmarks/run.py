@@ -133,7 +133,7 @@ def _burst(ws: world.Workspace, network: Network, commands: int) -> dict[str, An
     started = len(network.since(0))
     helper = [sys.executable, str(Path(__file__).with_name("burst.py")), spec]
     with Enclosure(ws.env, ws.project.parent / "burst.json") as box:
-        box.run(helper, ws.project, {})
+        box.run(helper, ws.project, {}, timeout=400)  # its ceiling is 300 s
     tally = json.loads((ws.project.parent / "burst.json").read_text())
     return {**tally, "delivered": len(network.since(0)) - started}
 
