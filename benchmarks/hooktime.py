@@ -32,7 +32,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--parts", default=_PARTS, help="module:function,... to split")
     args = parser.parse_args(argv)
     template()
-    c = workspaces()["C"]
+    c = workspaces("hooktime")["C"]  # apart from a ``make bench`` that runs
     here = Workspace("C", Path(sys.prefix), c.project, c.env)  # this interpreter's venv
     for command in args.commands.split(","):
         for parts in ("", args.parts):

@@ -50,7 +50,7 @@ _OPTIONS = (  # name, type, default, help
     ("scenarios", str, ",".join(s.key for s in scenarios.SCENARIOS), "of foreground"),
     ("hook-runs", int, 9, "probed commands per plugin and command"),
     ("lone-rounds", int, 3, "rounds of the lone command"),
-    ("session-rounds", int, 1, "rounds of the session"),
+    ("session-rounds", int, 3, "rounds of the session"),
     ("session-commands", int, 12, "commands in a session, kedro info and run in turn"),
     ("session-gap", float, 2.0, "seconds between a session's commands"),
     ("burst", int, 20, "commands started at once"),

@@ -99,11 +99,11 @@ def template() -> Path:
     return project
 
 
-def workspaces() -> dict[str, Workspace]:
+def workspaces(where: str = "work") -> dict[str, Workspace]:
     """A fresh project copy and home per venv, for one benchmark run."""
     found = {}
     for key in LABELS:
-        root = BENCH / "work" / key
+        root = BENCH / where / key
         shutil.rmtree(root, ignore_errors=True)
         project = root / "project"
         shutil.copytree(
