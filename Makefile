@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test compat lint demo bench bench-hooks bench-hooks-against dist-check clean
+.PHONY: install test compat lint demo bench bench-hooks dist-check clean
 
 $(STAMP): setup.cfg setup.py requirements/base.txt requirements/test.txt requirements/lint.txt
 	$(PYTHON) -m venv $(VENV)
@@ -32,8 +32,9 @@ lint: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/python scripts/demo.py
 
+# Every group by default; one alone with e.g. make bench ONLY=session (or total,hooks).
 bench: $(STAMP)
-	$(BIN)/python benchmarks/run.py
+	$(BIN)/python -m benchmarks.run $(if $(ONLY),--only $(ONLY)) $(BENCH_ARGS)
 
 # Builds the sdist and wheel, checks them, installs the wheel with Kedro 1.7.0
 # into a temporary virtualenv and sends one consented event to a local receiver.
@@ -41,13 +42,9 @@ dist-check: $(STAMP)
 	$(BIN)/python -m pip install --quiet -r requirements/dist.txt
 	$(BIN)/python scripts/dist_check.py
 
-# Only the time inside the hooks (no root, no namespace): a few seconds.
+# Only the plugin's share of a command, per hook and step (no root, no namespace).
 bench-hooks: $(STAMP)
-	$(BIN)/python benchmarks/hooktime.py
-
-# The same, alternating run by run with an earlier revision: make bench-hooks-against REV=f7a9d9e
-bench-hooks-against: $(STAMP)
-	$(BIN)/python benchmarks/hookcompare.py $(REV)
+	$(BIN)/python -m benchmarks.hooktime
 
 clean:
 	rm -rf $(VENV) .bench .demo .compat build dist *.egg-info

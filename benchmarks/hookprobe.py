@@ -1,15 +1,15 @@
-"""Time spent inside a plugin's hooks during one real ``kedro`` command.
+"""The plugin's share of one real ``kedro`` command, measured inside its process.
 
-On a shared machine the wall time of a 1-second command wanders by tens of
-percent, which hides a plugin's few milliseconds. Timing the hook methods from
-inside the process measures exactly the plugin's foreground work (everything
-but importing it, which ``importcost`` measures), with far less noise.
-
-Run as a script by a venv's interpreter, this file is the probe: it wraps the
-hook methods of ``KedroTelemetryHook`` in the given module, runs Kedro's CLI,
-and writes the seconds spent per hook to a JSON file when the process exits.
-``HOOKPROBE_PARTS`` (``module:function,...``) also times functions called from
-inside the hooks, such as the sender's start, reported apart from the hooks.
+Run as a script by a venv's interpreter (``python hookprobe.py OUT kedro-args``),
+this imports what Kedro's CLI imports before it loads plugins, then the plugin's
+entry points (timed: the plugin's import cost after Kedro), wraps the hook
+methods of every object they name, runs Kedro's CLI, and at exit (the first
+``atexit`` handler, so it runs last) writes to OUT: the time inside each hook
+(wall, and the process's CPU meanwhile), the process's CPU time so far, and the
+import time. The share the target is about is the hooks' CPU time over the
+process's CPU time, both from this one process. ``HOOKPROBE_PARTS``
+(``module:function,...``) also times functions the hooks call; one that does
+not exist (the code moved) is listed under ``missing``, not an error.
 """
 
 from __future__ import annotations
@@ -19,16 +19,11 @@ import functools
 import importlib
 import json
 import os
-import statistics
 import sys
 import time
-from collections.abc import Callable
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
-
-__all__ = ["PARTS_VARIABLE", "measure_hooks", "probe_runs"]
-
-PARTS_VARIABLE = "HOOKPROBE_PARTS"
 
 _HOOKS = (
     "before_command_run",
@@ -36,80 +31,72 @@ _HOOKS = (
     "after_context_created",
     "after_catalog_created",
 )
+_GROUPS = ("kedro.cli_hooks", "kedro.hooks", "kedro.global_commands")
 
 
-def measure_hooks(
-    run_probe: Callable[[list[str]], None], module: str, runs: int, out_file: Path
-) -> float:
-    """Median milliseconds spent in ``module``'s hooks over ``runs`` commands.
-
-    ``run_probe`` runs this file with the given arguments in the right venv,
-    project and environment, and settles whatever the command left behind.
-    """
-    totals = [
-        float(sum(spent["hooks"].values())) * 1000
-        for spent in probe_runs(run_probe, module, runs, out_file)
-    ]
-    return statistics.median(totals)
-
-
-def probe_runs(
-    run_probe: Callable[[list[str]], None], module: str, runs: int, out_file: Path
-) -> list[dict[str, dict[str, float]]]:
-    """The seconds of each run, per hook (``hooks``) and per timed part (``parts``)."""
-    results = []
-    for _ in range(runs):
-        out_file.unlink(missing_ok=True)
-        run_probe([str(Path(__file__).resolve()), module, str(out_file)])
-        results.append(json.loads(out_file.read_text()))
-    return results
-
-
-def _timed(name: str, method: Any, spent: dict[str, float]) -> Any:
+def _timed(name: str, method: Any, spent: dict[str, list[float]]) -> Any:
     @functools.wraps(method)  # keeps pluggy's hookimpl marker and signature
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        started = time.perf_counter()
+        wall, cpu = time.perf_counter(), time.process_time()
         try:
             return method(*args, **kwargs)
         finally:
-            spent[name] = spent.get(name, 0.0) + time.perf_counter() - started
+            total = spent.setdefault(name, [0.0, 0.0])
+            total[0] += time.perf_counter() - wall
+            total[1] += time.process_time() - cpu
 
     return wrapper
 
 
-def _time_parts(spec: str, parts: dict[str, float]) -> None:
-    """Wrap each ``module:function`` (or ``module:Class.method``) of ``spec``."""
-    for target in filter(None, spec.split(",")):
-        module_name, _, path = target.partition(":")
-        owner: Any = importlib.import_module(module_name)
+def _plugin_entry_points() -> list[Any]:
+    """The plugin's entry points (Kedro scans them anyway: not timed)."""
+    return [
+        point
+        for group in _GROUPS
+        for point in entry_points(group=group)
+        if point.dist is not None
+        and point.dist.name.replace("_", "-").lower() == "kedro-telemetry"
+    ]
+
+
+def _probe(out_file: str, kedro_args: list[str]) -> None:
+    report: dict[str, Any] = {"hooks": {}, "parts": {}, "missing": []}
+
+    def write() -> None:
+        report["process_cpu"] = time.process_time()
+        Path(out_file).write_text(json.dumps(report))
+
+    atexit.register(write)
+    import click  # noqa: F401  (what Kedro has imported when it loads plugins)
+    import kedro.framework.cli.cli
+    import kedro.framework.cli.hooks
+    import kedro.framework.hooks
+    import kedro.framework.startup
+
+    points = _plugin_entry_points()
+    started = time.perf_counter()
+    objects = [point.load() for point in points]
+    report["import_ms"] = (time.perf_counter() - started) * 1000
+    for cls in {type(o) for o in objects if any(hasattr(o, n) for n in _HOOKS)}:
+        for name in _HOOKS:
+            if hasattr(cls, name):
+                setattr(cls, name, _timed(name, getattr(cls, name), report["hooks"]))
+    for target in filter(None, os.environ.get("HOOKPROBE_PARTS", "").split(",")):
+        module, _, path = target.partition(":")
         *outer, name = path.split(".")
-        for attribute in outer:
-            owner = getattr(owner, attribute)
-        setattr(owner, name, _timed(target, getattr(owner, name), parts))
-
-
-def _probe(module_name: str, out_file: str, kedro_args: list[str]) -> int:
-    hook_class = importlib.import_module(module_name).KedroTelemetryHook
-    spent: dict[str, float] = {}
-    parts: dict[str, float] = {}
-    for name in _HOOKS:
-        if hasattr(hook_class, name):
-            setattr(hook_class, name, _timed(name, getattr(hook_class, name), spent))
-    _time_parts(os.environ.get(PARTS_VARIABLE, ""), parts)
-    atexit.register(
-        lambda: Path(out_file).write_text(json.dumps({"hooks": spent, "parts": parts}))
-    )
-    from kedro.framework.cli import main
-
+        try:
+            owner: Any = importlib.import_module(module)
+            for attribute in outer:
+                owner = getattr(owner, attribute)
+            setattr(owner, name, _timed(target, getattr(owner, name), report["parts"]))
+        except (ImportError, AttributeError):
+            report["missing"].append(target)
     sys.argv = ["kedro", *kedro_args]
-    main()  # Kedro's CLI ends the process itself, through SystemExit
-    return 0
+    kedro.framework.cli.cli.main()  # ends the process itself, through SystemExit
 
 
 if __name__ == "__main__":
-    # This directory holds modules named like common ones (network, project...):
-    # keep it off the path of the Kedro process being probed.
-    sys.path[:] = [
-        p for p in sys.path if Path(p or ".").resolve() != Path(__file__).parent
-    ]
-    raise SystemExit(_probe(sys.argv[1], sys.argv[2], sys.argv[3:]))
+    # This directory's modules must not shadow anything in the probed process.
+    here = Path(__file__).resolve().parent
+    sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != here]
+    _probe(sys.argv[1], sys.argv[2:])

@@ -1,295 +1,189 @@
-"""Turning measurements into table rows, each with the notes that back it.
-
-The table holds the numbers the targets are about; the notes hold what a
-reader needs to trust them on a noisy machine: every round's ratio, the least
-disturbed runs, the CPU time, the in-process hook timings, and what the local
-servers saw (proof that each plugin really took the path the scenario names).
-"""
+"""The results as one Markdown table, each row with the notes that back it."""
 
 from __future__ import annotations
 
+import os
 import statistics
-from collections import Counter
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
-from burst import BurstResult
-from importcost import ImportCost
-from report import Row, seconds_cell
-from scenarios import ScenarioResult
-from venvs import LABELS
+from benchmarks.scenarios import Scenario, share, summary
 
-__all__ = [
-    "burst_row",
-    "delivery_row",
-    "hook_row",
-    "import_row",
-    "namespace_row",
-    "scenario_row",
-]
-
+HOOK_SHARE_TARGET = 1.0  # percent of the command's own process CPU
 IMPORT_TARGET_MS = 5.0
-HOOK_TARGET_MS = 3.0
-# The scenarios whose hook time the target is about (issue 9: the project stage).
-_HOOK_TARGET_SCENARIOS = ("info", "run")
-DELIVERY_TARGET_S = 5.0
+LONE_TARGET, SESSION_TARGET = 1.25, 1.03
+DELIVERY_TARGET_S, LIFETIME_TARGET_S = 90.0, 120.0
 BURST_SENDERS_TARGET = 2
+_median = statistics.median
 
 
-def scenario_row(result: ScenarioResult, imports: dict[str, ImportCost]) -> Row:
-    """The wall-time row of one scenario; the target is on this project's ratio."""
-    times = result.times
-    ratios = [c / a for c, a in zip(times["C"], times["A"], strict=True)]
-    row = Row(
-        result.scenario.title,
-        seconds_cell(times["A"], None),
-        seconds_cell(times["B"], times["A"]),
-        seconds_cell(times["C"], times["A"]),
-        f"<= {result.scenario.target:.2f}x",
-        met=statistics.median(ratios) <= result.scenario.target,
-    )
-    row.notes.append(
-        "this project's wall-time ratio per round: "
-        + " ".join(f"{r:.3f}" for r in ratios)
-        + f" (middle half {_middle_half(ratios)})"
-    )
-    row.notes.append(
-        f"fastest of {len(ratios)} runs (the least disturbed): "
-        + _by_venv({key: min(values) for key, values in times.items()})
-    )
-    cpu = result.cpu
-    row.notes.append(
-        "CPU seconds (user+sys) of the `kedro` process, median: "
-        f"Kedro alone {seconds_cell(cpu['A'], None)}, "
-        f"0.9.0 {seconds_cell(cpu['B'], cpu['A'])}, "
-        f"this project {seconds_cell(cpu['C'], cpu['A'])}"
-    )
-    row.notes.append(
-        "wall minus CPU time of the `kedro` process (waiting: for the network, "
-        "the disk, or a core), median: "
-        + ", ".join(
-            f"{LABELS[key]} {_off_cpu_ms(times[key], cpu[key]):.0f} ms" for key in times
-        )
-    )
-    if result.hook_ms:
-        row.notes.append(_hook_note(result, imports))
-    tally = result.tally
-    if tally is not None:
-        row.notes.append(
-            f"events recorded by version (warm-up included): {_counts(tally.events)}; "
-            f"DNS queries: {_counts(tally.dns_queries)}; "
-            f"black-hole connections: {tally.held_connections}; "
-            "this project's senders killed after the grace period: "
-            f"{result.killed_senders}"
-        )
+@dataclass
+class Row:
+    """One line of the table: Kedro alone, 0.9.0, this project (None: a dash)."""
+
+    scenario: str
+    cells: tuple[str | None, str | None, str | None]
+    target: str
+    met: bool
+    notes: list[str] = field(default_factory=list)
+
+
+def _ratios(values: Sequence[float], baseline: Sequence[float]) -> list[float]:
+    return [v / b for v, b in zip(values, baseline, strict=True)]
+
+
+def _cell(values: Sequence[float], baseline: Sequence[float] | None = None) -> str:
+    """The median; with a baseline, the median of per-round ratios too (a round's
+    runs share the machine's mood, which the ratio cancels)."""
+    if baseline is None:
+        return f"{_median(values):.3f}"
+    return f"{_median(values):.3f} ({_median(_ratios(values, baseline)):.3f}x)"
+
+
+def _each(values: Sequence[float], form: str = "{:.3f}") -> str:
+    return " ".join(form.format(value) for value in values)
+
+
+def foreground_row(scenario: Scenario, found: dict[str, Any]) -> Row:
+    wall = found["wall"]
+    a, c = wall["A"], wall["C"]
+    old = _cell(wall["B"], a) if "B" in wall else None
+    if not scenario.pid1:
+        ratios = _ratios(c, a)
+        met = _median(ratios) <= scenario.target
+        target = f"<= {scenario.target:.2f}x"
+        row = Row(scenario.title, (_cell(a), old, _cell(c, a)), target, met)
+        row.notes.append(f"this project's ratio per round: {_each(ratios)}")
+        return row
+    added = [x - y for x, y in zip(c, a, strict=True)]
+    cell = f"{_median(c):.3f} (+{_median(added):.2f} s)"
+    every = found["delivered"] == found["runs"] or scenario.endpoint != "healthy"
+    if scenario.endpoint == "healthy":
+        cell += f", {found['delivered']} of {found['runs']} events delivered"
+    met = _median(added) <= scenario.target and every
+    target = f"<= +{scenario.target:.1f} s"
+    row = Row(scenario.title, (_cell(a), old, cell), target, met)
+    row.notes.append(f"seconds added per round: {_each(added, '{:+.2f}')}")
     return row
 
 
-def namespace_row(result: ScenarioResult, version: str) -> Row:
-    """A command as PID 1 of its namespace: seconds added, events delivered.
-
-    In a PID namespace nothing outlives the command, so an event of this
-    project's ``version`` recorded at all was sent before the command ended.
-    The target is on the seconds added to Kedro alone (paired per round), and,
-    with a healthy endpoint, on every run's event arriving.
-    """
-    scenario, times = result.scenario, result.times
-    added = [c - a for c, a in zip(times["C"], times["A"], strict=True)]
-    median_added = statistics.median(added)
-    runs = len(times["C"]) + 1  # the warm-up round sends too
-    delivered = result.tally.events.get(version, 0) if result.tally else 0
-    healthy = scenario.endpoint == "healthy"
-    old = None
-    if "B" in times:
-        old = seconds_cell(times["B"], times["A"])
-    row = Row(
-        scenario.title,
-        seconds_cell(times["A"], None),
-        old,
-        f"{statistics.median(times['C']):.3f} (+{median_added:.2f} s, "
-        f"{delivered} of {runs} events delivered)",
-        f"<= +{scenario.target:.1f} s" + (", every event" if healthy else ""),
-        met=median_added <= scenario.target and (delivered == runs or not healthy),
-    )
-    row.notes.append(
-        "seconds added per round (wall time, paired with Kedro alone): "
-        + " ".join(f"{value:+.3f}" for value in added)
-        + f" (worst {max(added):+.3f})"
-    )
-    row.notes.append(
-        f"fastest of {len(added)} runs (the least disturbed): Kedro alone "
-        f"{min(times['A']):.3f}, this project {min(times['C']):.3f} "
-        f"({min(times['C']) - min(times['A']):+.3f} s)"
-    )
-    if result.exit_waits:
-        waits = result.exit_waits
-        row.notes.append(
-            f"timed inside the process, {len(waits)} runs: from queuing the event "
-            f"to the end of the wait at exit, median {statistics.median(waits):.3f} s,"
-            f" worst {max(waits):.3f} s (the plugin's budget: {result.exit_budget} s)"
-        )
-    cpu = result.cpu
-    row.notes.append(
-        "CPU seconds (user+sys) of the namespace, median: "
-        f"Kedro alone {seconds_cell(cpu['A'], None)}, "
-        f"this project {seconds_cell(cpu['C'], cpu['A'])}"
-    )
-    if result.tally is not None:
-        row.notes.append(
-            f"events recorded by version (warm-up included): "
-            f"{_counts(result.tally.events)}; DNS queries: "
-            f"{_counts(result.tally.dns_queries)}; black-hole connections: "
-            f"{result.tally.held_connections}"
-        )
-    return row
+def hook_rows(found: dict[str, Any]) -> list[Row]:
+    """The plugin's share of the command's process CPU, and its import cost."""
+    commands = ("info", "run")
+    shares = {k: [_median(map(share, found[c][k])) for c in commands] for k in "BC"}
+    cells = [" / ".join(f"{value:.2f} %" for value in shares[k]) for k in "BC"]
+    title = "CPU inside the plugin's hooks, share of the command's own process CPU"
+    hooks = Row(
+        f"{title}, consented `kedro info` / `kedro run`", (None, *cells),
+        f"<= {HOOK_SHARE_TARGET:.0f} % each", max(shares["C"]) <= HOOK_SHARE_TARGET,
+    )  # fmt: skip
+    for command in commands:
+        hooks.notes.append(f"`kedro {command}`: {summary(found[command]['C'])}")
+    ms = {k: _median(r["import_ms"] for c in commands for r in found[c][k])
+          for k in "BC"}  # fmt: skip
+    imports = Row(
+        "plugin import after Kedro (ms)", (None, f"{ms['B']:.1f}", f"{ms['C']:.1f}"),
+        f"<= {IMPORT_TARGET_MS:.0f} ms", ms["C"] <= IMPORT_TARGET_MS,
+    )  # fmt: skip
+    imports.notes.append("its entry points loaded after what Kedro's CLI imports first")
+    return [hooks, imports]
 
 
-def burst_row(result: BurstResult) -> Row:
-    """Many commands at once: how many senders they started, and at what CPU cost."""
-    per_event = result.sender_cpu / max(1, result.delivered)
-    row = Row(
-        f"{result.commands} consented `kedro info` at once: senders started, "
-        "sender CPU per event",
-        None,
-        "sent in the foreground",
-        f"{result.senders} sender(s), {per_event * 1000:.0f} ms CPU per event, "
-        f"{result.delivered} of {result.commands} events delivered",
-        f"<= {BURST_SENDERS_TARGET} senders, every event",
-        met=result.senders <= BURST_SENDERS_TARGET
-        and result.delivered == result.commands,
-    )
-    row.notes.append(
-        f"senders counted and timed as they exited (the benchmark adopts them as "
-        f"a child subreaper): {result.sender_cpu:.2f} s CPU in all, against "
-        f"{result.command_cpu:.2f} s for the {result.commands} commands; the last "
-        f"event arrived {result.last_arrival:.2f} s after the first command started"
-    )
-    return row
+def total_rows(
+    lone: list[Any], session: list[Any], commands: int, gap: float
+) -> list[Row]:
+    """The whole: CPU until the last process ended, delivery times, lifetime."""
+    rows, delays, lifetimes = [], [], []
+    whole = "total CPU until the last process ended (s)"
+    for title, rounds, target, per_round in (
+        (f"one consented `kedro info`, {whole}", lone, LONE_TARGET, 1),
+        (f"{commands} consented commands {gap:g} s apart, {whole}", session,
+         SESSION_TARGET, commands),
+    ):  # fmt: skip
+        if not rounds:
+            continue
+        cpu = {key: [r[key]["cpu"] for r in rounds] for key in "ABC"}
+        met = _median(_ratios(cpu["C"], cpu["A"])) <= target
+        cells = (_cell(cpu["A"]), _cell(cpu["B"], cpu["A"]), _cell(cpu["C"], cpu["A"]))
+        row = Row(title, cells, f"<= {target:.2f}x", met)
+        own = _cell([r["C"]["own_cpu"] for r in rounds])
+        row.notes += [
+            f"this project's ratio per round: {_each(_ratios(cpu['C'], cpu['A']))}",
+            f"of which this project's `kedro` processes themselves: {own} s",
+            f"events received per round: {[r['C']['arrived'] for r in rounds]} "
+            f"of {per_round}",
+        ]
+        if rounds is lone:
+            floor, a = [r["floor"] for r in rounds], _median(cpu["A"])
+            row.notes.append(
+                "floor: `python -c 'import requests; requests.post(...)'` to the "
+                f"local receiver used {_cell(floor)} s of CPU, so a lone command "
+                f"that starts one costs at least {(a + _median(floor)) / a:.3f}x"
+            )
+        rows.append(row)
+        delays += [d for r in rounds for d in r["C"]["delays"]]
+        lifetimes += [r["C"]["lifetime"] for r in rounds]
+    if not rows:
+        return rows
+    expected = len(lone) + len(session) * commands
+    cell = f"median {_median(delays):.1f}, worst {max(delays):.1f}" if delays else "-"
+    met = len(delays) == expected and max(delays, default=0) <= DELIVERY_TARGET_S
+    title = "event at the endpoint, after the end of its command (s)"
+    target = f"<= {DELIVERY_TARGET_S:.0f} s"
+    row = Row(title, (None, "sent in the foreground", cell), target, met)
+    row.notes.append(f"{len(delays)} of {expected} arrived; i-th arrival, i-th command")
+    known = [x for x in lifetimes if x is not None]
+    cell = f"worst {max(known):.1f}" if known else "-"
+    if len(known) < len(lifetimes):
+        cell += f", {len(lifetimes) - len(known)} run(s) past the ceiling"
+    met = len(known) == len(lifetimes) and max(known, default=0) <= LIFETIME_TARGET_S
+    title = "the plugin's last process, after the last command ended (s)"
+    target = f"<= {LIFETIME_TARGET_S:.0f} s"
+    return [*rows, row, Row(title, (None, "nothing outlives", cell), target, met)]
 
 
-def import_row(costs: dict[str, ImportCost], consented: ImportCost) -> Row:
-    """Import cost after Kedro: 0.9.0's ``plugin``, this project's hooks and cli."""
-    row = Row(
-        "plugin import after Kedro (ms)",
-        None,
-        f"{costs['B'].total_ms:.1f}",
-        f"{costs['C'].total_ms:.1f}",
-        f"<= {IMPORT_TARGET_MS:.0f} ms",
-        met=costs["C"].total_ms <= IMPORT_TARGET_MS,
+def burst_row(found: dict[str, Any], commands: int) -> Row:
+    per_event = found["sender_cpu"] / max(1, found["delivered"]) * 1000
+    cell = (
+        f"{found['senders']} sender(s), {per_event:.0f} ms of their CPU per event, "
+        f"{found['delivered']} of {commands} delivered"
     )
+    met = found["senders"] <= BURST_SENDERS_TARGET and not found["failed"]
+    met = met and found["delivered"] == commands
+    row = Row(f"{commands} consented `kedro info` at once",
+              (None, "sent in the foreground", cell),
+              f"<= {BURST_SENDERS_TARGET} senders, every event", met)  # fmt: skip
     row.notes.append(
-        f"median of {costs['C'].runs} `python -X importtime` runs, self times of "
-        "every module imported after Kedro's own; of which kedro_telemetry.* "
-        f"modules: 0.9.0 {costs['B'].own_ms:.1f} ms, "
-        f"this project {costs['C'].own_ms:.1f} ms"
-    )
-    row.notes.append(
-        "a consented command of this project also imports, inside its hooks, "
-        "recorder, consent, files, masking, events, facts, delivery and "
-        "outbox; an opt-out variable skips them all: with hooks and cli that is "
-        f"{consented.total_ms:.1f} ms ({consented.own_ms:.1f} ms in kedro_telemetry.*)"
+        f"reaped by a child subreaper: {found['sender_cpu']:.2f} s of CPU left "
+        f"behind, {found['command_cpu']:.2f} s in the commands"
     )
     return row
 
 
-def delivery_row(
-    after_exit: Sequence[float], after_start: Sequence[float], missing: int
-) -> Row:
-    """How soon the detached sender delivers; 0.9.0 sends before Kedro exits."""
-    runs = len(after_start) + missing
-    if missing or not after_start:
-        cell, met = f"{missing} of {runs} never arrived", False
-    else:
-        median = statistics.median(after_start)
-        cell, met = f"{median:.2f}", median < DELIVERY_TARGET_S
-    row = Row(
-        "event at the endpoint, from the start of a healthy `kedro info` (s)",
-        None,
-        "sent in the foreground",
-        cell,
-        f"< {DELIVERY_TARGET_S:.0f} s",
-        met=met,
-    )
-    if after_exit:
-        row.notes.append(
-            f"median of {len(after_exit)} runs; the event arrived "
-            f"{statistics.median(after_exit):+.2f} s from the `kedro` process's exit "
-            "(negative: before Kedro had finished shutting down)"
-        )
-    return row
+def render(rows: Sequence[Row], args: Any, load_before: float, cgroup: bool) -> str:
+    head = ("scenario", "Kedro alone", "0.9.0", "this project", "target")
+    lines = [_line(head), _line(["---"] * len(head))]
+    for row in rows:
+        verdict = " (met)" if row.met else " (MISSED)"
+        cells = [x or "-" for x in row.cells]
+        lines.append(_line((row.scenario, *cells, row.target + verdict)))
+    counted = "a cgroup v2 per run" if cgroup else "the senders found by pid"
+    lines += ["", (
+        "Seconds, medians; a ratio is the median of per-round ratios to Kedro "
+        f"alone. Rounds, each set after a warm-up: {args.rounds} paired (single "
+        f"commands), {args.lone_rounds} (lone command), {args.session_rounds} "
+        f"(session), as chosen with --only {args.only}; what a command leaves "
+        f"behind counted through {counted}. "
+        f"{os.cpu_count()} CPUs, 1-minute load {load_before:.2f} before, "
+        f"{os.getloadavg()[0]:.2f} after; {time.strftime('%Y-%m-%d %H:%M %Z')}. "
+        "All in a private network namespace; 0.9.0 posted over TLS to a local "
+        "stand-in for heapanalytics.com."
+    ), ""]  # fmt: skip
+    lines += [f"- {row.scenario}: {note}" for row in rows for note in row.notes]
+    return "\n".join(lines) + "\n"
 
 
-def hook_row(results: Sequence[ScenarioResult], runs: int) -> Row | None:
-    """The time inside the hooks of a consented ``kedro info`` and ``kedro run``.
-
-    The target is on this project's median of each; ``None`` when either
-    scenario was left out of this benchmark.
-    """
-    by_key = {result.scenario.key: result for result in results}
-    chosen = [by_key.get(key) for key in _HOOK_TARGET_SCENARIOS]
-    if any(result is None or "C" not in result.hook_ms for result in chosen):
-        return None
-
-    def cell(key: str) -> str:
-        values = [result.hook_ms.get(key) for result in chosen if result is not None]
-        if any(value is None for value in values):
-            return "-"
-        return " / ".join(f"{value:.1f}" for value in values if value is not None)
-
-    medians = [result.hook_ms["C"] for result in chosen if result is not None]
-    row = Row(
-        "time inside the plugin's hooks, consented `kedro info` / `kedro run` (ms)",
-        "-",
-        cell("B"),
-        cell("C"),
-        f"<= {HOOK_TARGET_MS:.0f} ms each",
-        met=max(medians) <= HOOK_TARGET_MS,
-    )
-    row.notes.append(
-        f"median of {runs} commands each, timed from inside the process around "
-        "the hook methods (imports made inside the hooks included)"
-    )
-    return row
-
-
-def _hook_note(result: ScenarioResult, imports: dict[str, ImportCost]) -> str:
-    """The plugin's foreground work timed from inside, and the ratio it implies.
-
-    The implied ratio adds hook time and import time to Kedro alone's median;
-    it leaves out what happens outside the hooks (Kedro listing one more
-    plugin, the sender competing for a core), so it is a floor, not a verdict.
-    """
-    baseline_ms = statistics.median(result.times["A"]) * 1000
-    parts = []
-    for key, hook_ms in sorted(result.hook_ms.items()):
-        implied = 1 + (hook_ms + imports[key].total_ms) / baseline_ms
-        parts.append(f"{LABELS[key]} {hook_ms:.1f} ms (implied ratio {implied:.3f}x)")
-    return (
-        "inside the plugin's hook methods, median of separate runs timed from "
-        "inside the process (implied ratio: 1 + (hooks + import) / Kedro alone): "
-        + ", ".join(parts)
-    )
-
-
-def _off_cpu_ms(wall: Sequence[float], cpu: Sequence[float]) -> float:
-    return statistics.median(w - c for w, c in zip(wall, cpu, strict=True)) * 1000
-
-
-def _by_venv(seconds: dict[str, float]) -> str:
-    baseline = seconds["A"]
-    return ", ".join(
-        f"{LABELS[key]} {value:.3f}"
-        + ("" if key == "A" else f" ({value / baseline:.3f}x)")
-        for key, value in seconds.items()
-    )
-
-
-def _middle_half(values: list[float]) -> str:
-    """The interquartile range, to show how far one round's noise goes."""
-    if len(values) < 4:
-        return "n/a below 4 rounds"
-    quartiles = statistics.quantiles(values, n=4)
-    return f"{quartiles[0]:.3f}-{quartiles[2]:.3f}"
-
-
-def _counts(counter: Counter[str]) -> str:
-    return ", ".join(f"{name} {n}" for name, n in sorted(counter.items())) or "none"
+def _line(cells: Sequence[str]) -> str:
+    return "| " + " | ".join(cells) + " |"

@@ -1,255 +1,208 @@
-"""The scenarios, run as paired rounds A B C, A B C, ... after one warm-up round.
+"""What the benchmark runs: paired rounds of single commands, the plugin's share
+of a command, a lone command and a working session counted in full.
 
-Pairing matters on a shared 2-core machine: whatever else runs slows a whole
-round, and each plugin is compared with the Kedro-alone run of its own round.
+Rounds are paired (A, B, C in turn) after one warm-up round: on a shared 2-core
+machine whatever else runs slows a whole round, and each plugin is compared
+with the Kedro-alone run of its own round.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+import statistics
 import sys
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
 
-from exitprobe import budget, measure_exit_waits
-from hookprobe import measure_hooks
-from measure import Workspace, settle_senders, time_command, time_kedro
-from network import Network, Tally
-from servers import Received
+from benchmarks.enclosure import Enclosure
+from benchmarks.network import Network
+from benchmarks.world import Workspace
+from tests.support.namespaces import in_pid_namespace
 
-__all__ = [
-    "HOOK_MODULES",
-    "SCENARIOS",
-    "Scenario",
-    "ScenarioResult",
-    "delivery_latency",
-    "run_scenario",
-]
+_PROBE = str(Path(__file__).with_name("hookprobe.py"))
+# The longest a command and what it leaves may take before the run counts as
+# missed; the plugin's own bound is about two minutes.
+_LAST_PROCESS_CEILING = 300.0
+_FLOOR = (
+    "import os, requests; requests.post(os.environ['KEDRO_TELEMETRY_ENDPOINT'], "
+    "json={'event': 'floor'}, timeout=10)"
+)
 
-_HEALTHY_GRACE = 10.0  # a sender that can reach its endpoint is done well before
-_HANGING_GRACE = 2.0  # long enough to reach the hang, far short of its 60 s deadline
-_DELIVERY_WAIT = 20.0
+
+_CONDITIONS = {
+    "healthy": "consented, healthy endpoint",
+    "opt-out": "`DO_NOT_TRACK=1`",
+    "black-hole": "endpoint never answers",
+    "hanging-dns": "DNS never answers",
+}
 
 
 @dataclass(frozen=True)
 class Scenario:
-    """One command under one network condition, with this project's target ratio."""
+    """One command under one condition; the target is a ratio to Kedro alone, or
+    (as PID 1 of a fresh PID namespace, as in ``docker run --rm``) seconds added.
+    0.9.0's ~10 s with a silent network shows once, not in every variant."""
 
     key: str
-    title: str
-    args: tuple[str, ...]
-    endpoint: str
+    command: str
+    condition: str
     target: float
-    opt_out: bool = False
-    # Run as PID 1 of a fresh PID namespace, as in ``docker run --rm``.
-    pid_namespace: bool = False
-    # 0.9.0 sends inline, for ~10 s when the network hangs: not worth timing
-    # again in every variant.
+    pid1: bool = False
     compare_old: bool = True
 
     @property
-    def sender_grace(self) -> float:
-        return _HEALTHY_GRACE if self.endpoint == "healthy" else _HANGING_GRACE
+    def endpoint(self) -> str:
+        return "healthy" if self.condition == "opt-out" else self.condition
 
-    def command(self, workspace: Workspace) -> list[str]:
-        return self.as_pid_1([str(workspace.venv.kedro), *self.args])
-
-    def as_pid_1(self, command: list[str]) -> list[str]:
-        """``command``, made PID 1 of a fresh namespace if the scenario says so."""
-        if self.pid_namespace:
-            return ["unshare", "--pid", "--fork", "--mount-proc", *command]
-        return command
-
-    def venv_keys(self, available: list[str]) -> list[str]:
-        return [key for key in available if self.compare_old or key != "B"]
+    @property
+    def title(self) -> str:
+        where = " as PID 1 of its namespace (a container)" if self.pid1 else ""
+        return f"`kedro {self.command}`{where}, {_CONDITIONS[self.condition]}"
 
 
 SCENARIOS = (
-    Scenario(
-        "info", "`kedro info`, consented, healthy endpoint", ("info",), "healthy", 1.03
-    ),
-    Scenario(
-        "run", "`kedro run`, consented, healthy endpoint", ("run",), "healthy", 1.03
-    ),
-    Scenario(
-        "opt-out",
-        "`kedro info`, DO_NOT_TRACK=1",
-        ("info",),
-        "healthy",
-        1.01,
-        opt_out=True,
-    ),
-    Scenario(
-        "black-hole", "`kedro info`, black-hole endpoint", ("info",), "black-hole", 1.05
-    ),
-    Scenario("dns", "`kedro info`, hanging DNS", ("info",), "hanging-dns", 1.05),
-    # The targets of these are in added seconds, not ratios (see ``rows``).
-    Scenario(
-        "pid1",
-        "`kedro info` as PID 1 of its namespace (a container), healthy endpoint",
-        ("info",),
-        "healthy",
-        1.0,
-        pid_namespace=True,
-    ),
-    Scenario(
-        "pid1-black-hole",
-        "`kedro info` as PID 1 of its namespace, black-hole endpoint",
-        ("info",),
-        "black-hole",
-        1.0,
-        pid_namespace=True,
-        compare_old=False,
-    ),
-    Scenario(
-        "pid1-dns",
-        "`kedro info` as PID 1 of its namespace, hanging DNS",
-        ("info",),
-        "hanging-dns",
-        1.0,
-        pid_namespace=True,
-        compare_old=False,
-    ),
+    Scenario("info", "info", "healthy", 1.03),
+    Scenario("run", "run", "healthy", 1.03),
+    Scenario("opt-out", "info", "opt-out", 1.01),
+    Scenario("black-hole", "info", "black-hole", 1.05),
+    Scenario("dns", "info", "hanging-dns", 1.05),
+    Scenario("pid1", "info", "healthy", 1.0, pid1=True),
+    Scenario("pid1-black-hole", "info", "black-hole", 1.0, True, compare_old=False),
+    Scenario("pid1-dns", "info", "hanging-dns", 1.0, True, compare_old=False),
 )
 
 
-@dataclass
-class ScenarioResult:
-    """Wall and CPU times per venv key (warm-up excluded), and what servers saw."""
-
-    scenario: Scenario
-    times: dict[str, list[float]]
-    cpu: dict[str, list[float]]
-    tally: Tally | None = None
-    killed_senders: int = 0
-    hook_ms: dict[str, float] = field(default_factory=dict)
-    # PID 1 scenarios: seconds from queuing the event to the end of the wait,
-    # and the most the plugin allows.
-    exit_waits: list[float] = field(default_factory=list)
-    exit_budget: float = 0.0
+def run_once(ws: Workspace, argv: list[str], extra: dict[str, str]) -> float:
+    """Wall seconds of one command; whatever it leaves is killed, its queue emptied."""
+    with Enclosure(ws.env, ws.project.parent / "output.txt") as box:
+        wall = box.run(argv, ws.project, extra).wall
+    shutil.rmtree(ws.state_dir, ignore_errors=True)
+    return wall
 
 
-# The module holding each plugin's ``KedroTelemetryHook``.
-HOOK_MODULES = {"B": "kedro_telemetry.plugin", "C": "kedro_telemetry.hooks"}
+def foreground(
+    scenario: Scenario, spaces: dict[str, Workspace], network: Network, rounds: int
+) -> dict[str, Any]:
+    """Wall seconds per venv over paired rounds; events delivered as PID 1."""
+    extra = network.configure(scenario.endpoint)
+    if scenario.condition == "opt-out":
+        extra["DO_NOT_TRACK"] = "1"
+    keys = [key for key in spaces if scenario.compare_old or key != "B"]
+    wall: dict[str, list[float]] = {key: [] for key in keys}
+    started = time.monotonic()
+    for number in range(rounds + 1):  # round 0 warms caches, writes first-run files
+        for key in keys:
+            argv = [spaces[key].kedro, scenario.command]
+            argv = in_pid_namespace(argv) if scenario.pid1 else argv
+            seconds = run_once(spaces[key], argv, extra)
+            if number:
+                wall[key].append(seconds)
+        _progress(scenario.key, number, {key: v[-1:] for key, v in wall.items()})
+    return {"wall": wall, "delivered": len(network.since(started)), "runs": rounds + 1}
 
 
-def run_scenario(
-    scenario: Scenario,
-    workspaces: dict[str, Workspace],
-    network: Network,
-    rounds: int,
-    hook_runs: int,
-) -> ScenarioResult:
-    """Warm up once, then ``rounds`` paired rounds; settle senders after every run.
+def probe(ws: Workspace, args: list[str], extra: dict[str, str]) -> dict[str, Any]:
+    """One command run through ``hookprobe.py``; what it measured inside."""
+    out = ws.project.parent / "probe.json"
+    out.unlink(missing_ok=True)
+    run_once(ws, [ws.python, _PROBE, str(out), *args], extra)
+    return json.loads(out.read_text())
 
-    Then, apart from the timed rounds, the time inside each plugin's hooks;
-    0.9.0's is skipped where the network hangs, since its ~10 s shows anyway.
-    """
-    extra_env = _environment(scenario, network)
-    workspaces = {
-        key: workspaces[key] for key in scenario.venv_keys(list(workspaces))
-    }
-    result = ScenarioResult(
-        scenario, {key: [] for key in workspaces}, {key: [] for key in workspaces}
+
+def share(run: dict[str, Any]) -> float:
+    """The CPU time inside the hooks over the process's own, in percent."""
+    return 100 * sum(cpu for _, cpu in run["hooks"].values()) / run["process_cpu"]
+
+
+def summary(runs: list[dict[str, Any]]) -> str:
+    def median(values: Any) -> float:
+        return statistics.median(list(values))
+
+    hooks = median(sum(w for w, _ in run["hooks"].values()) * 1000 for run in runs)
+    cpu = median(sum(c for _, c in run["hooks"].values()) * 1000 for run in runs)
+    return (
+        f"{cpu:.1f} ms of CPU in the hooks ({hooks:.1f} ms wall) of "
+        f"{median(run['process_cpu'] for run in runs):.3f} s process CPU: "
+        f"{median(share(run) for run in runs):.2f} % (median of {len(runs)}); "
+        f"import after Kedro {median(run['import_ms'] for run in runs):.1f} ms"
     )
-    for workspace in workspaces.values():
-        settle_senders(workspace, scenario.sender_grace)
-    before = network.tally()
-    for round_number in range(rounds + 1):
-        for key, workspace in workspaces.items():
-            timing = time_command(workspace, scenario.command(workspace), extra_env)
-            result.killed_senders += settle_senders(workspace, scenario.sender_grace)
-            if round_number > 0:  # round 0 warms caches and writes first-run files
-                result.times[key].append(timing.wall)
-                result.cpu[key].append(timing.cpu)
-        _progress(scenario, round_number, rounds, result)
-    result.tally = network.tally().since(before)
-    if scenario.pid_namespace:  # the hooks' time is the same in a namespace
-        result.exit_waits = _exit_waits(scenario, workspaces["C"], extra_env, rounds)
-        result.exit_budget = budget(workspaces["C"].venv.python)
-        return result
-    for key, module in HOOK_MODULES.items():
-        if key == "B" and scenario.endpoint != "healthy":
-            continue
-        result.hook_ms[key] = _hook_time(
-            scenario, workspaces[key], module, extra_env, hook_runs
-        )
-    return result
 
 
-def _environment(scenario: Scenario, network: Network) -> dict[str, str]:
-    extra_env = network.configure(scenario.endpoint)
-    if scenario.opt_out:
-        extra_env["DO_NOT_TRACK"] = "1"
-    return extra_env
+def hooks(spaces: dict[str, Workspace], network: Network, runs: int) -> dict[str, Any]:
+    """The probe on consented ``kedro info`` and ``kedro run``, B and C in turn."""
+    extra = network.configure("healthy")
+    found: dict[str, Any] = {}
+    for command in ("info", "run"):
+        for key in "BC":
+            probe(spaces[key], [command], extra)  # warm-up
+        results: dict[str, list[Any]] = {"B": [], "C": []}
+        for _ in range(runs):
+            for key in "BC":
+                results[key].append(probe(spaces[key], [command], extra))
+        found[command] = results
+        print(f"  hooks {command}: C {summary(results['C'])}", file=sys.stderr)
+    return found
 
 
-def _hook_time(
-    scenario: Scenario,
-    workspace: Workspace,
-    module: str,
-    extra_env: dict[str, str],
-    runs: int,
-) -> float:
-    def run_probe(probe: list[str]) -> None:
-        command = [str(workspace.venv.python), *probe, *scenario.args]
-        time_command(workspace, command, extra_env)
-        settle_senders(workspace, scenario.sender_grace)
-
-    out_file = workspace.project.parent / "hook-times.json"
-    return measure_hooks(run_probe, module, runs, out_file)
+Extra = dict[str, str]
 
 
-def _exit_waits(
-    scenario: Scenario, workspace: Workspace, extra_env: dict[str, str], runs: int
-) -> list[float]:
-    def run_probe(probe: list[str]) -> None:
-        command = [str(workspace.venv.python), *probe, *scenario.args]
-        time_command(workspace, scenario.as_pid_1(command), extra_env)
-        settle_senders(workspace, scenario.sender_grace)
-
-    out_file = workspace.project.parent / "exit-wait.json"
-    return measure_exit_waits(run_probe, runs, out_file)
-
-
-def delivery_latency(
-    workspace: Workspace, network: Network, runs: int
-) -> tuple[list[float], list[float], int]:
-    """Seconds from the end (and from the start) of a healthy ``kedro info`` until
-    the recorder holds its event; also how many runs' events never came."""
-    extra_env = network.configure("healthy")
-    after_exit: list[float] = []
-    after_start: list[float] = []
-    missing = 0
-    for _ in range(runs):
-        settle_senders(workspace, _HEALTHY_GRACE)
-        started = time.monotonic()
-        time_kedro(workspace, ["info"], extra_env)
-        ended = time.monotonic()
-        received = network.recording.wait_for(_arrived_after(started), _DELIVERY_WAIT)
-        if received is None:
-            missing += 1
-            continue
-        after_exit.append(received.at - ended)
-        after_start.append(received.at - started)
-    settle_senders(workspace, _HEALTHY_GRACE)
-    return after_exit, after_start, missing
+def whole(
+    ws: Workspace, commands: list[str], gap: float, network: Network, extra: Extra
+) -> dict[str, Any]:
+    """``commands`` one after another, ``gap`` s apart, in one enclosure, until
+    its last process has ended: CPU of all, and this project's delivery times."""
+    with Enclosure(ws.env, ws.project.parent / "output.txt") as box:
+        timings = []
+        for number, args in enumerate(commands):
+            if number:
+                time.sleep(gap)
+            timings.append(box.run([ws.kedro, args], ws.project, extra))
+        empty = box.wait_empty(_LAST_PROCESS_CEILING)
+        cpu = box.cpu()
+    ends = [timing.ended for timing in timings]
+    arrivals = network.since(timings[0].started) if ws.key == "C" else []
+    return {
+        "cpu": cpu,
+        "own_cpu": sum(timing.cpu for timing in timings),
+        "delays": [at - end for at, end in zip(arrivals, ends, strict=False)],
+        "arrived": len(arrivals),
+        "lifetime": None if empty is None else empty - ends[-1],
+    }
 
 
-def _arrived_after(moment: float) -> Callable[[Received], bool]:
-    def arrived(received: Received) -> bool:
-        return received.at >= moment
+def total(
+    spaces: dict[str, Workspace], network: Network, rounds: int, session: list[str],
+    gap: float,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Per round, each venv's whole cost; ``session`` empty for a lone ``kedro info``,
+    which also gets the floor: a fresh interpreter that imports requests and posts."""
+    extra = network.configure("healthy")
+    label = "session" if session else "lone"
+    for ws in spaces.values():  # warm-up, not counted
+        run_once(ws, [ws.kedro, "info"], extra)
+    found = []
+    for number in range(1, rounds + 1):
+        commands = session or ["info"]
+        result = {
+            k: whole(ws, commands, gap, network, extra) for k, ws in spaces.items()
+        }
+        if not session:
+            c = spaces["C"]
+            with Enclosure(c.env, c.project.parent / "output.txt") as box:
+                box.run([c.python, "-c", _FLOOR], c.project, extra)
+                box.wait_empty(_LAST_PROCESS_CEILING)
+                result["floor"] = box.cpu()
+        found.append(result)
+        cpu = {key: result[key]["cpu"] for key in spaces}
+        _progress(label, number, {key: [value] for key, value in cpu.items()})
+    return found
 
-    return arrived
 
-
-def _progress(
-    scenario: Scenario, round_number: int, rounds: int, result: ScenarioResult
-) -> None:
-    label = "warm-up" if round_number == 0 else f"round {round_number}/{rounds}"
-    latest = ""
-    if round_number > 0:
-        latest = " ".join(
-            f"{key} {times[-1]:.3f}s" for key, times in result.times.items()
-        )
-    print(f"  {scenario.key}: {label} {latest}", file=sys.stderr, flush=True)
+def _progress(label: str, number: int, latest: dict[str, list[float]]) -> None:
+    shown = " ".join(f"{key} {v[0]:.3f}s" for key, v in latest.items() if v)
+    title = f"round {number}" if number else "warm-up"
+    print(f"  {label}: {title} {shown}", file=sys.stderr, flush=True)

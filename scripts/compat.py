@@ -17,32 +17,19 @@ import shutil
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 WORK = ROOT / ".compat"
-ESSENTIALS = "tests/compat/essentials.py"
 TEST_TOOLS = ("pytest>=7", "hypothesis>=6.100")
-
-
-@dataclass(frozen=True)
-class Target:
-    python: str  # "3.11"
-    kedro: str  # "0.19.15"
-
-    @property
-    def name(self) -> str:
-        return f"py{self.python}-kedro{self.kedro}"
-
-
+# (Python, Kedro) pairs.
 TARGETS = (
-    Target("3.11", "0.18.14"),
-    Target("3.11", "0.19.15"),
-    Target("3.11", "1.0.0"),
-    Target("3.10", "1.7.0"),
-    Target("3.12", "1.7.0"),
-    Target("3.13", "1.7.0"),
+    ("3.11", "0.18.14"),
+    ("3.11", "0.19.15"),
+    ("3.11", "1.0.0"),
+    ("3.10", "1.7.0"),
+    ("3.12", "1.7.0"),
+    ("3.13", "1.7.0"),
 )
 
 
@@ -51,24 +38,16 @@ def find_interpreter(version: str) -> str | None:
     candidates = sorted(glob.glob(f"/root/.pyenv/versions/{version}.*/bin/python"))
     candidates += [found for found in [shutil.which(f"python{version}")] if found]
     for candidate in candidates:
-        probe = subprocess.run(
-            [candidate, "-c", "import sys, venv; print(sys.version_info[:2])"],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        if probe.returncode == 0 and probe.stdout.strip() == str(
-            tuple(map(int, version.split(".")))
-        ):
+        code = "import sys, venv; print('%d.%d' % sys.version_info[:2])"
+        probe = subprocess.run([candidate, "-c", code], capture_output=True, check=0)
+        if probe.returncode == 0 and probe.stdout.decode().strip() == version:
             return candidate
     return None
 
 
-def pip(python: Path, *args: str) -> None:
-    subprocess.run(
-        [str(python), "-m", "pip", "-qq", "--disable-pip-version-check", *args],
-        check=True,
-    )
+def pip(python: Path | str, *args: str) -> None:
+    quiet = ("-qq", "--disable-pip-version-check")
+    subprocess.run([str(python), "-m", "pip", *quiet, *args], check=True)
 
 
 def build_wheel() -> Path:
@@ -78,26 +57,24 @@ def build_wheel() -> Path:
     # A ``build/`` left by an earlier in-tree build would slip modules removed
     # since into the wheel.
     shutil.rmtree(ROOT / "build", ignore_errors=True)
-    pip(Path(sys.executable), "wheel", "--no-deps", "--wheel-dir", str(dist), str(ROOT))
+    pip(sys.executable, "wheel", "--no-deps", "--wheel-dir", str(dist), str(ROOT))
     shutil.rmtree(ROOT / "build", ignore_errors=True)
     (wheel,) = dist.glob("kedro_telemetry-*.whl")
     return wheel
 
 
-def prepare(target: Target, interpreter: str, wheel: Path) -> Path:
-    """A fresh virtualenv with the wheel, the pinned Kedro and the test tools."""
-    venv = WORK / target.name
+def check(name: str, interpreter: str, kedro: str, wheel: Path) -> int:
+    """A fresh virtualenv with the wheel, the pinned Kedro and the test tools, and
+    the essentials run there; the exit code."""
+    venv = WORK / name
     shutil.rmtree(venv, ignore_errors=True)
     subprocess.run([interpreter, "-m", "venv", str(venv)], check=True)
     python = venv / "bin" / "python"
-    pip(python, "install", str(wheel), f"kedro=={target.kedro}", *TEST_TOOLS)
+    pip(python, "install", str(wheel), f"kedro=={kedro}", *TEST_TOOLS)
     pip(python, "check")
-    return python
-
-
-def run_essentials(python: Path) -> int:
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "CI")}
-    command = [str(python), "-m", "pytest", ESSENTIALS, "-q", "-p", "no:cacheprovider"]
+    essentials = ["tests/compat/essentials.py", "-q", "-p", "no:cacheprovider"]
+    command = [str(python), "-m", "pytest", *essentials]
     return subprocess.run(command, cwd=ROOT, env=env, check=False).returncode
 
 
@@ -105,26 +82,23 @@ def main() -> int:
     WORK.mkdir(exist_ok=True)
     wheel = build_wheel()
     failed: list[str] = []
-    for target in TARGETS:
-        interpreter = find_interpreter(target.python)
+    for python, kedro in TARGETS:
+        name = f"py{python}-kedro{kedro}"
+        interpreter = find_interpreter(python)
         if interpreter is None:
-            print(
-                f"compat: SKIP {target.name}: no Python {target.python} on this machine"
-            )
+            print(f"compat: SKIP {name}: no Python {python} on this machine")
             continue
-        print(f"compat: {target.name} ({interpreter})", flush=True)
+        print(f"compat: {name} ({interpreter})", flush=True)
         started = time.monotonic()
         try:
-            code = run_essentials(prepare(target, interpreter, wheel))
+            code = check(name, interpreter, kedro, wheel)
         except subprocess.CalledProcessError as error:
-            print(f"compat: {target.name}: setup failed: {error}")
+            print(f"compat: {name}: setup failed: {error}")
             code = 1
         took = time.monotonic() - started
-        print(
-            f"compat: {target.name}: {'ok' if code == 0 else 'FAILED'} ({took:.0f} s)"
-        )
+        print(f"compat: {name}: {'ok' if code == 0 else 'FAILED'} ({took:.0f} s)")
         if code != 0:
-            failed.append(target.name)
+            failed.append(name)
     if failed:
         print(f"compat: failed: {', '.join(failed)}")
         return 1

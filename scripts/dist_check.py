@@ -11,7 +11,7 @@ the virtualenv; nothing leaves 127.0.0.1 otherwise.
 
 from __future__ import annotations
 
-import subprocess
+import os
 import sys
 import tempfile
 import time
@@ -32,19 +32,17 @@ def step(title: str) -> None:
     print(f"== {title}", flush=True)
 
 
-def checked(argv: list[str], cwd: Path, env: dict[str, str] | None = None) -> str:
-    result = subprocess.run(
-        argv, cwd=cwd, env=env, capture_output=True, text=True, check=False
-    )
+def checked(*argv: str | Path, cwd: Path = ROOT) -> str:
+    result = run([str(a) for a in argv], cwd=cwd, env={**os.environ}, timeout=1200)
     if result.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{result.stdout}{result.stderr}")
+        raise SystemExit(f"{argv} failed:\n{result.stdout}{result.stderr}")
     return result.stdout
 
 
 def build(dist: Path) -> Path:
     step("Building the sdist, and the wheel from it")
-    checked([sys.executable, "-m", "build", "--outdir", str(dist), str(ROOT)], ROOT)
-    checked([sys.executable, "-m", "twine", "check", "--strict", str(dist / "*")], ROOT)
+    checked(sys.executable, "-m", "build", "--outdir", dist, ROOT)
+    checked(sys.executable, "-m", "twine", "check", "--strict", *dist.iterdir())
     [wheel] = dist.glob("*.whl")
     print(f"   {wheel.name} and {next(dist.glob('*.tar.gz')).name}: twine check passed")
     return wheel
@@ -52,14 +50,11 @@ def build(dist: Path) -> Path:
 
 def fresh_venv(where: Path, wheel: Path) -> Path:
     step(f"Installing the wheel with kedro=={KEDRO_VERSION} into a new virtualenv")
-    checked([sys.executable, "-m", "venv", str(where)], where.parent)
+    checked(sys.executable, "-m", "venv", where)
     python = where / "bin" / "python"
-    pip = [str(python), "-m", "pip", "install", "--quiet"]
-    checked([*pip, str(wheel), f"kedro=={KEDRO_VERSION}"], where.parent)
-    location = checked(
-        [str(python), "-c", "import kedro_telemetry; print(kedro_telemetry.__file__)"],
-        where.parent,
-    ).strip()
+    checked(python, "-m", "pip", "install", "--quiet", wheel, f"kedro=={KEDRO_VERSION}")
+    code = "import kedro_telemetry; print(kedro_telemetry.__file__)"
+    location = checked(python, "-c", code, cwd=where.parent).strip()
     if not location.startswith(str(where)):
         raise SystemExit(f"kedro_telemetry came from {location}, not the wheel")
     return where / "bin" / "kedro"
