@@ -25,7 +25,13 @@ from typing import Any
 
 from kedro_telemetry.sender_lock import SenderLock
 
-__all__ = ["SENDER_MODULE", "WAIT_BUDGET_SECONDS", "start_sender", "wake_sender"]
+__all__ = [
+    "SENDER_MODULE",
+    "WAIT_BUDGET_SECONDS",
+    "sender_invocation",
+    "start_sender",
+    "wake_sender",
+]
 
 SENDER_MODULE = "kedro_telemetry.sender_process"
 
@@ -33,6 +39,11 @@ SENDER_MODULE = "kedro_telemetry.sender_process"
 # waiting for its sender at exit. The 0.2 s left of the promised second cover
 # what the plugin costs besides; ``make bench`` checks the sum.
 WAIT_BUDGET_SECONDS = 0.8
+
+# Windows' process-creation flags; ``subprocess`` names them only on Windows.
+_DETACHED_PROCESS = 0x00000008
+_CREATE_NEW_PROCESS_GROUP = 0x00000200
+_CREATE_NO_WINDOW = 0x08000000
 
 # Far longer than starting a process takes even on a loaded machine; it only
 # bounds the exit of a process whose starter thread is stuck.
@@ -58,13 +69,28 @@ def wake_sender(*, wait_at_exit: bool = False) -> None:
 def start_sender(
     lock_descriptor: int | None, *, detached: bool
 ) -> subprocess.Popen[bytes]:
-    """Start the sender and return at once; it inherits ``lock_descriptor``.
+    """Start the sender and return at once; it inherits ``lock_descriptor``."""
+    command, options = sender_invocation(
+        lock_descriptor=lock_descriptor, detached=detached, parent_pid=os.getpid()
+    )
+    return subprocess.Popen(command, **options)
 
-    A ``detached`` sender gets its own session, waits for this process to exit
-    before it works, and then stays a while for the next commands' events.
-    Otherwise it works at once and leaves when the outbox is empty. It gets no
-    descriptor of ours but the lock's: a pipe such as ``kedro info | cat``
-    closes when Kedro exits, not when the sender does.
+
+def sender_invocation(
+    *,
+    lock_descriptor: int | None,
+    detached: bool,
+    parent_pid: int,
+    platform: str = sys.platform,
+) -> tuple[list[str], dict[str, Any]]:
+    """The sender's command line and ``Popen`` options on ``platform``.
+
+    A ``detached`` sender gets a session (a process group on Windows) of its
+    own, waits for ``parent_pid`` to exit before it works, and then stays a
+    while for the next commands' events. Otherwise it works at once and
+    leaves when the outbox is empty. It gets no descriptor of ours but the
+    lock's: a pipe such as ``kedro info | cat`` closes when Kedro exits, not
+    when the sender does.
     """
     options: dict[str, Any] = {
         "stdin": subprocess.DEVNULL,
@@ -74,19 +100,17 @@ def start_sender(
         "cwd": os.path.abspath(os.sep),
     }
     command = [sys.executable, "-m", SENDER_MODULE]
-    command += ["--after", str(os.getpid())] if detached else ["--no-idle"]
-    if sys.platform == "win32":
+    command += ["--after", str(parent_pid)] if detached else ["--no-idle"]
+    if platform == "win32":
         options["creationflags"] = (
-            subprocess.DETACHED_PROCESS
-            | subprocess.CREATE_NEW_PROCESS_GROUP
-            | subprocess.CREATE_NO_WINDOW
+            _DETACHED_PROCESS | _CREATE_NEW_PROCESS_GROUP | _CREATE_NO_WINDOW
         )
     else:
         options["start_new_session"] = detached
     if lock_descriptor is not None:
         options["pass_fds"] = (lock_descriptor,)
         command += ["--lock-fd", str(lock_descriptor)]
-    return subprocess.Popen(command, **options)
+    return command, options
 
 
 class _Starts:
