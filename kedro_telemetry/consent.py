@@ -19,7 +19,7 @@ import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 from kedro_telemetry import environment, files
 from kedro_telemetry.consent_file import (
@@ -79,7 +79,7 @@ class _Look:
             path, f"answer {project}", lambda: read_project_answer(path, project)
         )
 
-    def tracked(self, path: Path) -> Tracked:
+    def tracked(self, path: Path) -> str:
         from kedro_telemetry import git_index
 
         location = git_index.locate(path)
@@ -97,13 +97,22 @@ class _Look:
 Verdict = tuple[bool, str] | None  # the consent and where it was found
 
 
-class Source(NamedTuple):
+class Source:
     """One consent source: how it is read, and how it names itself to people."""
 
-    name: str
-    wording: str  # "disabled by <wording> <where>"
-    look: Callable[[_Look], Verdict]
-    silent: bool = False  # a no from it is not reminded on stderr
+    __slots__ = ("look", "name", "silent", "wording")
+
+    def __init__(
+        self,
+        name: str,
+        wording: str,  # "disabled by <wording> <where>"
+        look: Callable[[_Look], Verdict],
+        silent: bool = False,  # a no from it is not reminded on stderr
+    ) -> None:
+        self.name = name
+        self.wording = wording
+        self.look = look
+        self.silent = silent
 
 
 def _opt_out_variables(look: _Look) -> Verdict:
@@ -118,7 +127,7 @@ def _maintainers_ci(look: _Look) -> Verdict:
 def _machine_policy(look: _Look) -> Verdict:
     path = files.policy_file()
     found = look.consent_file(path)
-    if found.state is not FileState.DECIDED:
+    if found.state != FileState.DECIDED:
         return None
     if found.consent is False:
         return False, str(path)
@@ -134,18 +143,18 @@ def _project_file(look: _Look) -> Verdict:
         return None
     found = look.consent_file(files.project_consent_file(look.project))
     look.project_file = found
-    if found.state is FileState.INVALID:
+    if found.state == FileState.INVALID:
         # The question would overwrite it: not if git tracks it.
-        look.answer_elsewhere = look.tracked(found.path) is not Tracked.NO
-    if found.state is not FileState.DECIDED:
+        look.answer_elsewhere = look.tracked(found.path) != Tracked.NO
+    if found.state != FileState.DECIDED:
         return None
     if found.consent is False:  # saying no is always safe, whoever wrote it
         return False, str(found.path)
     tracked = look.tracked(found.path)
-    if tracked is Tracked.NO:
+    if tracked == Tracked.NO:
         return True, str(found.path)
     look.answer_elsewhere = True
-    if tracked is Tracked.YES:
+    if tracked == Tracked.YES:
         why = "git tracks it, so that yes came with the repository"
     else:
         why = "git's index could not be read, so that yes may have come with it"
@@ -161,7 +170,7 @@ def _own_answer(look: _Look) -> Verdict:
     except files.NoHomeError:
         return None
     found = look.project_answer(path, project_key(look.project))
-    if found.state is not FileState.DECIDED or found.consent is None:
+    if found.state != FileState.DECIDED or found.consent is None:
         return None
     return found.consent, str(path)
 
@@ -172,7 +181,7 @@ def _user_file(look: _Look) -> Verdict:
     except files.NoHomeError:  # no home, so no user-wide choice either
         return None
     found = look.consent_file(path)
-    if found.state is not FileState.DECIDED or found.consent is None:
+    if found.state != FileState.DECIDED or found.consent is None:
         return None
     return found.consent, str(path)
 
@@ -183,8 +192,8 @@ def _question(look: _Look) -> Verdict:
         not look.may_prompt
         or look.project is None
         or project_file is None
-        or project_file.state is FileState.UNUSABLE
-        or (project_file.state is FileState.DECIDED and not look.answer_elsewhere)
+        or project_file.state == FileState.UNUSABLE
+        or (project_file.state == FileState.DECIDED and not look.answer_elsewhere)
         or not _can_ask()
     ):
         return None
@@ -267,7 +276,7 @@ def project_key(project_path: Path) -> str:
 
 def tracked_by_git(path: Path) -> bool:
     """Whether git tracks ``path``, or its index cannot say (then: as if it did)."""
-    return _Look(None, False, None).tracked(path) is not Tracked.NO
+    return _Look(None, False, None).tracked(path) != Tracked.NO
 
 
 def _can_ask() -> bool:

@@ -10,9 +10,8 @@ bad state decides nothing.
 from __future__ import annotations
 
 import contextlib
-import enum
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any
 
 from kedro_telemetry.files import read_small_file, write_atomically
 
@@ -32,8 +31,8 @@ _CONSENT_FILE_LIMIT = 64 * 1024
 _ANSWERS_FILE_LIMIT = 4 * 1024 * 1024
 
 
-class FileState(str, enum.Enum):
-    """What a consent file's content amounts to."""
+class FileState:
+    """What a consent file's content amounts to (plain text constants)."""
 
     MISSING = "missing"
     DECIDED = "decided"
@@ -41,13 +40,24 @@ class FileState(str, enum.Enum):
     UNUSABLE = "unusable"  # a directory, a dangling link, unreadable, too large
 
 
-class ConsentFile(NamedTuple):
-    """What one consent file says, and why it says nothing when it does not."""
+class ConsentFile:
+    """What one consent file says, and why it says nothing when it does not.
 
-    path: Path
-    state: FileState
-    consent: bool | None = None
-    problem: str = ""
+    ``state`` is one of the ``FileState`` constants.
+    """
+
+    __slots__ = ("consent", "path", "problem", "state")
+
+    def __init__(
+        self, path: Path, state: str, consent: bool | None = None, problem: str = ""
+    ) -> None:
+        self.path = path
+        self.state = state
+        self.consent = consent
+        self.problem = problem
+
+    def __repr__(self) -> str:
+        return f"ConsentFile({self.path!r}, {self.state!r}, {self.consent!r})"
 
 
 def read_consent_file(path: Path) -> ConsentFile:

@@ -6,12 +6,10 @@ A lower module of its own, so that ``consent`` (which decides) and ``prompt``
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 __all__ = ["Decision"]
 
 
-class Decision(NamedTuple):
+class Decision:
     """What was decided, by which consent source, and what did not count.
 
     ``wording`` and ``silent`` come from the source's entry in
@@ -19,12 +17,26 @@ class Decision(NamedTuple):
     count, with the reason (a policy's yes, a yes git tracks).
     """
 
-    consent: bool | None
-    source: str
-    where: str = ""  # the variable's name or the file's path
-    wording: str = ""  # how the source names itself to people
-    silent: bool = True  # a no from this source is not reminded on stderr
-    notes: tuple[str, ...] = ()
+    __slots__ = ("consent", "notes", "silent", "source", "where", "wording")
+
+    def __init__(  # noqa: PLR0917 (the fields, in order)
+        self,
+        consent: bool | None,
+        source: str,
+        where: str = "",  # the variable's name or the file's path
+        wording: str = "",  # how the source names itself to people
+        silent: bool = True,  # a no from this source is not reminded on stderr
+        notes: tuple[str, ...] = (),
+    ) -> None:
+        self.consent = consent
+        self.source = source
+        self.where = where
+        self.wording = wording
+        self.silent = silent
+        self.notes = notes
+
+    def __repr__(self) -> str:
+        return f"Decision({self.consent!r}, {self.source!r}, {self.where!r})"
 
     @property
     def collects(self) -> bool:

@@ -13,11 +13,9 @@ person's own does not count).
 
 from __future__ import annotations
 
-import enum
 import os
 import re
 from pathlib import Path
-from typing import NamedTuple
 
 from kedro_telemetry.files import read_small_file
 
@@ -37,21 +35,28 @@ _SMALLEST_ENTRY = 64
 # A repository of a million files has an index of about 100 MB.
 _INDEX_LIMIT = 512 * 1024 * 1024
 _GITDIR_LIMIT = 64 * 1024
-_OBJECT_FORMAT = re.compile(rb"^\s*objectformat\s*=\s*sha256\s*$", re.I | re.M)
+_OBJECT_FORMAT = rb"^\s*objectformat\s*=\s*sha256\s*$"
 
 
-class Tracked(enum.Enum):
+class Tracked:
+    """Whether git tracks a file (plain text constants)."""
+
     YES = "tracked"
     NO = "not tracked"
     UNKNOWN = "unknown"  # an index that could not be read or parsed
 
 
-class IndexLocation(NamedTuple):
+class IndexLocation:
     """The index that would hold ``name``: the path from the work tree's root."""
 
-    index_file: Path
-    name: bytes
-    object_id_size: int = _SHA1_SIZE
+    __slots__ = ("index_file", "name", "object_id_size")
+
+    def __init__(
+        self, index_file: Path, name: bytes, object_id_size: int = _SHA1_SIZE
+    ) -> None:
+        self.index_file = index_file
+        self.name = name
+        self.object_id_size = object_id_size
 
 
 def locate(path: Path) -> IndexLocation | None:
@@ -99,7 +104,8 @@ def _object_id_size(git_dir: Path) -> int | None:
         return _SHA1_SIZE
     except OSError:
         return None
-    return _SHA256_SIZE if _OBJECT_FORMAT.search(config) else _SHA1_SIZE
+    found = re.search(_OBJECT_FORMAT, config, re.I | re.M)
+    return _SHA256_SIZE if found else _SHA1_SIZE
 
 
 def _gitdir_of(marker: Path) -> Path | None:
@@ -115,7 +121,7 @@ def _gitdir_of(marker: Path) -> Path | None:
     return None
 
 
-def tracks(location: IndexLocation) -> Tracked:
+def tracks(location: IndexLocation) -> str:
     """Whether the index at ``location`` has an entry (any stage) for its name."""
     if not location.name:
         return Tracked.UNKNOWN

@@ -39,19 +39,19 @@ def test_each_index_version_tells_tracked_from_untracked(
     repository: Path, version: str
 ) -> None:
     git("update-index", "--index-version", version, cwd=repository)
-    assert tracked(repository / "sub" / "project" / ".telemetry") is Tracked.YES
+    assert tracked(repository / "sub" / "project" / ".telemetry") == Tracked.YES
     # The same name one directory up is not the same entry.
-    assert tracked(repository / ".telemetry") is Tracked.NO
-    assert tracked(repository / "sub" / ".telemetry") is Tracked.NO
-    assert tracked(repository / "README.md") is Tracked.YES
-    assert tracked(repository / "src" / "a.py") is Tracked.NO
+    assert tracked(repository / ".telemetry") == Tracked.NO
+    assert tracked(repository / "sub" / ".telemetry") == Tracked.NO
+    assert tracked(repository / "README.md") == Tracked.YES
+    assert tracked(repository / "src" / "a.py") == Tracked.NO
 
 
 def test_extended_entries_of_version_3_are_read(repository: Path) -> None:
     git("add", "--intent-to-add", "src/a.py", cwd=repository)  # an extended flag
     assert (repository / ".git" / "index").read_bytes()[4:8] == b"\x00\x00\x00\x03"
-    assert tracked(repository / "src" / "a.py") is Tracked.YES
-    assert tracked(repository / "sub" / "project" / ".telemetry") is Tracked.YES
+    assert tracked(repository / "src" / "a.py") == Tracked.YES
+    assert tracked(repository / "sub" / "project" / ".telemetry") == Tracked.YES
 
 
 def test_a_path_of_more_than_4095_bytes_is_found(repository: Path) -> None:
@@ -59,8 +59,8 @@ def test_a_path_of_more_than_4095_bytes_is_found(repository: Path) -> None:
     stage_many(repository, [long_name, "zz/.telemetry"])
     for version in ("2", "4"):
         git("update-index", "--index-version", version, cwd=repository)
-        assert tracked(repository / long_name) is Tracked.YES
-        assert tracked(repository / "zz" / ".telemetry") is Tracked.YES
+        assert tracked(repository / long_name) == Tracked.YES
+        assert tracked(repository / "zz" / ".telemetry") == Tracked.YES
 
 
 def test_conflicted_entries_count_as_tracked(repository: Path) -> None:
@@ -73,7 +73,7 @@ def test_conflicted_entries_count_as_tracked(repository: Path) -> None:
     commit_all(repository, "main")
     result = git("merge", "other", "--no-edit", "--quiet", cwd=repository, check=False)
     assert "CONFLICT" in result
-    assert tracked(repository / ".telemetry") is Tracked.YES
+    assert tracked(repository / ".telemetry") == Tracked.YES
 
 
 def test_a_worktree_and_a_submodule_are_read_through_their_gitdir_file(
@@ -83,9 +83,9 @@ def test_a_worktree_and_a_submodule_are_read_through_their_gitdir_file(
     worktree = tmp_path / "worktree"
     git("worktree", "add", "--quiet", str(worktree), cwd=repository)
     assert (worktree / ".git").is_file()
-    assert tracked(worktree / "sub" / "project" / ".telemetry") is Tracked.YES
+    assert tracked(worktree / "sub" / "project" / ".telemetry") == Tracked.YES
     (worktree / "untracked.txt").write_text("")
-    assert tracked(worktree / "untracked.txt") is Tracked.NO
+    assert tracked(worktree / "untracked.txt") == Tracked.NO
 
     outer = init_repository(tmp_path / "outer")
     git(
@@ -95,8 +95,8 @@ def test_a_worktree_and_a_submodule_are_read_through_their_gitdir_file(
     )  # fmt: skip
     inner = outer / "inner"
     assert (inner / ".git").is_file()
-    assert tracked(inner / "sub" / "project" / ".telemetry") is Tracked.YES
-    assert tracked(inner / "src" / "nothing.py") is Tracked.NO
+    assert tracked(inner / "sub" / "project" / ".telemetry") == Tracked.YES
+    assert tracked(inner / "src" / "nothing.py") == Tracked.NO
 
 
 @pytest.mark.parametrize("version", ["2", "4"])
@@ -108,9 +108,9 @@ def test_a_sha256_repository_is_read_with_its_longer_object_ids(
     git("init", "--quiet", "--object-format=sha256", str(repository), cwd=tmp_path)
     stage_many(repository, [f"f{i:03d}" for i in range(50)] + ["sub/.telemetry"])
     git("update-index", "--index-version", version, cwd=repository)
-    assert tracked(repository / "sub" / ".telemetry") is Tracked.YES
-    assert tracked(repository / "f049") is Tracked.YES
-    assert tracked(repository / "other" / ".telemetry") is Tracked.NO
+    assert tracked(repository / "sub" / ".telemetry") == Tracked.YES
+    assert tracked(repository / "f049") == Tracked.YES
+    assert tracked(repository / "other" / ".telemetry") == Tracked.NO
 
 
 def test_outside_a_work_tree_there_is_no_index(tmp_path: Path) -> None:
@@ -119,7 +119,7 @@ def test_outside_a_work_tree_there_is_no_index(tmp_path: Path) -> None:
 
 def test_a_repository_without_an_index_tracks_nothing(tmp_path: Path) -> None:
     repository = init_repository(tmp_path / "fresh")
-    assert tracked(repository / ".telemetry") is Tracked.NO
+    assert tracked(repository / ".telemetry") == Tracked.NO
 
 
 @pytest.mark.parametrize(
@@ -131,7 +131,7 @@ def test_an_index_that_cannot_be_parsed_is_a_doubt(
     repository: Path, content: bytes
 ) -> None:
     (repository / ".git" / "index").write_bytes(content)
-    assert tracked(repository / "sub" / "project" / ".telemetry") is Tracked.UNKNOWN
+    assert tracked(repository / "sub" / "project" / ".telemetry") == Tracked.UNKNOWN
 
 
 def test_a_truncated_index_is_a_doubt_never_a_no(repository: Path) -> None:
@@ -139,7 +139,7 @@ def test_a_truncated_index_is_a_doubt_never_a_no(repository: Path) -> None:
     stage_many(repository, [f"f{i:04d}" for i in range(300)] + ["zz/.telemetry"])
     data = index.read_bytes()
     index.write_bytes(data[: len(data) // 2])
-    assert tracked(repository / "zz" / ".telemetry") is Tracked.UNKNOWN
+    assert tracked(repository / "zz" / ".telemetry") == Tracked.UNKNOWN
 
 
 def test_a_gitdir_file_that_names_nothing_readable_is_a_doubt(tmp_path: Path) -> None:
@@ -148,7 +148,7 @@ def test_a_gitdir_file_that_names_nothing_readable_is_a_doubt(tmp_path: Path) ->
     (project / ".git").write_bytes(b"\xff\xfe not text")
     location = locate(project / ".telemetry")
     assert location is not None
-    assert tracks(location) is Tracked.UNKNOWN
+    assert tracks(location) == Tracked.UNKNOWN
 
 
 @pytest.mark.slow
