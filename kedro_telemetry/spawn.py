@@ -140,6 +140,10 @@ class _Starts:
             _thread.start_new_thread(self._start, (lock, started, detached))
         except RuntimeError:  # no new threads once the interpreter shuts down
             self._start(lock, started, detached)
+        except BaseException:
+            lock.release()
+            started.release()
+            raise
 
     def _start(
         self, lock: SenderLock, started: _thread.LockType, detached: bool

@@ -51,7 +51,8 @@ def serve(
     event that arrives after that is handed to ``on_stranded`` (which starts
     a fresh sender). ``stop_requested`` (a flush wants the lock) ends the turn
     at once: the one who asked looks at the outbox in its own turn. The lock
-    is released on return, whatever happened.
+    is released on return, whatever happened; the report's ``left`` is what
+    the outbox holds then.
     """
     total = Report()
     try:
@@ -82,6 +83,7 @@ def serve(
                 return total  # the holder looks again after its own release
     finally:
         lock.release()
+        total.left = outbox.count()
 
 
 def _newcomer_by(
