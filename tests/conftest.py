@@ -1,24 +1,57 @@
-"""Fixtures: an isolated home, a real Kedro project, a real Heap receiver."""
+"""Fixtures: an isolated home, a real Kedro project, a real Heap receiver.
+
+Tests that start real processes carry the ``slow`` marker, and the rest run in
+this process: ``pytest -m "not slow"`` is the in-process tier, a few seconds.
+``pytest_runtest_call`` below holds every test to its marker.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
+from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import Senders, TimedReceiver
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import isolated_environment, make_project
+from tests.support.kedro_env import (
+    isolated_environment,
+    kedro_without_hooks,
+    make_project,
+    state_dir_of,
+)
 
 
 @pytest.fixture(scope="session")
 def project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("template")
     return make_project(root, isolated_environment(root))
+
+
+@pytest.fixture(scope="session")
+def baseline(
+    project_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[[str], subprocess.CompletedProcess[str]]:
+    """``kedro COMMAND`` with the plugin's hooks blocked, in a pristine project.
+
+    Each command runs once per worker: Kedro reads no file of the plugin, so
+    one baseline serves every test that changes only the plugin's files.
+    """
+    root = tmp_path_factory.mktemp("baseline")
+    env = isolated_environment(root)
+    project = shutil.copytree(project_template, root / "spaceship-log")
+
+    @functools.cache
+    def of(command: str) -> subprocess.CompletedProcess[str]:
+        return kedro_without_hooks(command, cwd=project, env=env)
+
+    return of
 
 
 @pytest.fixture
@@ -34,11 +67,23 @@ def project(tmp_path: Path, project_template: Path) -> Path:
 
 
 @pytest.fixture
-def receiver(env: dict[str, str]) -> Iterator[HeapReceiver]:
-    with HeapReceiver() as running:
+def consented(project: Path) -> Path:
+    """The project, with its ``.telemetry`` saying yes."""
+    give_consent(project)
+    return project
+
+
+def _serving(running: HeapReceiver, env: dict[str, str]) -> Iterator[HeapReceiver]:
+    """``running`` as the endpoint of ``env``, held to Heap's contract at the end."""
+    with running:
         env["KEDRO_TELEMETRY_ENDPOINT"] = running.url
         yield running
     assert running.violations == [], "the plugin sent something Heap would refuse"
+
+
+@pytest.fixture
+def receiver(env: dict[str, str]) -> Iterator[HeapReceiver]:
+    yield from _serving(HeapReceiver(), env)
 
 
 @pytest.fixture
@@ -48,7 +93,7 @@ def home(env: dict[str, str]) -> Path:
 
 @pytest.fixture
 def state_dir(env: dict[str, str]) -> Path:
-    return Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    return state_dir_of(env)
 
 
 @pytest.fixture
@@ -62,10 +107,30 @@ def senders(env: dict[str, str]) -> Iterator[Senders]:
 @pytest.fixture
 def timed_receiver(env: dict[str, str]) -> Iterator[TimedReceiver]:
     """Like ``receiver``, also noting arrival times and able to answer slowly."""
-    with TimedReceiver() as running:
-        env["KEDRO_TELEMETRY_ENDPOINT"] = running.url
-        yield running
-    assert running.violations == [], "the plugin sent something Heap would refuse"
+    yield from _serving(TimedReceiver(), env)
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A test that starts processes is marked ``slow``; one that starts none is not.
+
+    Measured by the CPU time of the child processes this one waited for while
+    the test body ran (fixture set-up aside), so no marker can drift.
+    """
+    before = _children_cpu()
+    result = yield
+    started_processes = _children_cpu() > before
+    marked = item.get_closest_marker("slow") is not None
+    if started_processes and not marked:
+        raise AssertionError("this test starts processes: mark it @pytest.mark.slow")
+    if marked and not started_processes:
+        raise AssertionError("this test starts no process: drop its slow marker")
+    return result
 
 
 # CI gets a fixed sequence of generated examples, so a run there is

@@ -15,7 +15,10 @@ from tests.support.kedro_env import (
     PROJECT_NAME,
     kedro,
     kedro_without_hooks,
+    state_dir_of,
 )
+
+pytestmark = pytest.mark.slow
 
 PROJECT_DIR_NAME = "spaceship-log"
 
@@ -84,7 +87,7 @@ def test_opted_out_project_prints_the_notice_on_stderr_and_sends_nothing(
         "analytics so none will be collected." in result.stderr
     )
     assert "opted out" not in result.stdout
-    assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")
+    assert_nothing_sent(receiver, state_dir_of(env))
 
 
 @pytest.mark.parametrize("command", [("info",), ("run", "--params=start=4")])

@@ -14,10 +14,11 @@ import pexpect
 import pytest
 
 from kedro_telemetry import consent, environment
+from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import queued_keys, settle
 from tests.support.hardening import assert_nothing_sent
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import kedro, python_process
+from tests.support.kedro_env import kedro, python_process, state_dir_of
 from tests.support.terminal import QUESTION, on_terminal
 
 OPTED_OUT = (
@@ -31,7 +32,7 @@ def user_wide_file(env: dict[str, str]) -> Path:
 
 
 def state_of(env: dict[str, str]) -> Path:
-    return Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    return state_dir_of(env)
 
 
 def write_user_wide(env: dict[str, str], value: str) -> None:
@@ -40,6 +41,7 @@ def write_user_wide(env: dict[str, str], value: str) -> None:
     path.write_text(f"consent: {value}\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("answer", "recorded"), [("y", "true"), ("n", "false")])
 def test_the_prompt_records_the_answer_and_is_not_asked_again(
     project: Path,
@@ -66,6 +68,7 @@ def test_the_prompt_records_the_answer_and_is_not_asked_again(
     assert len(receiver.accepted) == expected
 
 
+@pytest.mark.slow
 def test_the_default_answer_is_no(project: Path, env: dict[str, str]) -> None:
     session = on_terminal("info", cwd=project, env=env)
     session.expect_exact(QUESTION)
@@ -74,6 +77,7 @@ def test_the_default_answer_is_no(project: Path, env: dict[str, str]) -> None:
     assert (project / ".telemetry").read_text() == "consent: false\n"
 
 
+@pytest.mark.slow
 def test_without_a_terminal_nobody_is_asked_and_nothing_is_written(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -85,25 +89,39 @@ def test_without_a_terminal_nobody_is_asked_and_nothing_is_written(
 
 
 @pytest.mark.parametrize("variable", ["CI", "GITHUB_ACTIONS", "TF_BUILD"])
-def test_ci_never_prompts_even_on_a_terminal(
-    project: Path, env: dict[str, str], receiver: HeapReceiver, variable: str
+def test_ci_services_are_recognised(
+    monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
-    session = on_terminal("info", cwd=project, env={**env, variable: "true"})
+    """In-process; the terminal below shows that CI is never asked."""
+    for name in environment.CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert not environment.is_ci()
+    monkeypatch.setenv(variable, "true")
+    assert environment.is_ci()
+
+
+@pytest.mark.slow
+def test_ci_never_prompts_even_on_a_terminal(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    session = on_terminal("info", cwd=project, env={**env, "GITHUB_ACTIONS": "true"})
     session.expect(pexpect.EOF)
     assert QUESTION not in session.before
     assert not (project / ".telemetry").exists()
     assert_nothing_sent(receiver, state_of(env))
 
 
+@pytest.mark.slow
 def test_consented_ci_runs_are_marked_as_ci(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     assert kedro("info", cwd=project, env={**env, "GITLAB_CI": "true"}).returncode == 0
     [event] = receiver.wait_for(1)
     assert event["properties"]["is_ci_env"] == "true"
 
 
+@pytest.mark.slow
 def test_no_prompt_outside_a_project_nor_for_the_plugins_own_commands(
     tmp_path: Path, project: Path, env: dict[str, str]
 ) -> None:
@@ -120,21 +138,23 @@ OPT_OUT_VALUES = ["1", "true", "YES", "anything", " on "]
 KEEP_ON_VALUES = ["0", "false", "No", "OFF", "n", "", "  "]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("variable", ["DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"])
 def test_an_opt_out_variable_wins_silently_over_a_yes(
     project: Path, env: dict[str, str], receiver: HeapReceiver, variable: str
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     result = kedro("info", cwd=project, env={**env, variable: "anything"})
     assert result.returncode == 0
     assert "Kedro-Telemetry" not in result.stderr
     assert_nothing_sent(receiver, state_of(env))
 
 
+@pytest.mark.slow
 def test_a_falsy_opt_out_value_leaves_telemetry_on(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     assert (
         kedro("info", cwd=project, env={**env, "DO_NOT_TRACK": "false"}).returncode == 0
     )
@@ -157,14 +177,46 @@ def test_which_values_of_an_opt_out_variable_switch_telemetry_off(
     assert environment.disabling_variable() == (variable if opts_out else None)
 
 
+LAYERS = [
+    ("true", "false", True, "project"),  # the project's answer wins
+    ("false", "true", False, "project"),
+    (None, "true", True, "user"),  # the user-wide answer fills in
+    (None, "false", False, "user"),
+    (None, None, None, "undecided"),  # nobody decided: silent, nothing sent
+]
+
+
+@pytest.mark.parametrize(("project_file", "user_wide", "expected", "source"), LAYERS)
+def test_the_layers_decide_in_order(
+    project: Path,
+    env: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    project_file: str | None,
+    user_wide: str | None,
+    expected: bool | None,
+    source: str,
+) -> None:
+    """In-process; the real command below shows what each decision does."""
+    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
+        monkeypatch.setenv(name, env[name])
+    for name in ("DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"):
+        monkeypatch.delenv(name, raising=False)
+    if project_file is not None:
+        (project / ".telemetry").write_text(f"consent: {project_file}\n")
+    if user_wide is not None:
+        write_user_wide(env, user_wide)
+    consent.forget()
+    decision = consent.decide(project)
+    consent.forget()
+    assert (decision.consent, decision.source) == (expected, source)
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("project_file", "user_wide", "sent", "notice"),
     [
-        ("true", "false", True, False),  # the project's answer wins
-        ("false", "true", False, True),
-        (None, "true", True, False),  # the user-wide answer fills in
-        (None, "false", False, True),
-        (None, None, False, False),  # nobody decided: silent, nothing sent
+        ("false", "true", False, True),  # the project's no, with its notice
+        (None, "true", True, False),  # the user-wide yes: sent
     ],
 )
 def test_the_project_file_comes_before_the_user_wide_setting(
@@ -189,6 +241,7 @@ def test_the_project_file_comes_before_the_user_wide_setting(
         assert_nothing_sent(receiver, state_of(env))
 
 
+@pytest.mark.slow
 def test_outside_a_project_only_the_user_wide_setting_counts(
     tmp_path: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -231,10 +284,11 @@ def next_answer(stdout: IO[str]) -> str:
     return "the process ended"
 
 
+@pytest.mark.slow
 def test_a_withdrawal_counts_at_once_in_a_long_lived_process(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     notebook = python_process(LONG_LIVED, cwd=project, env=env)
     assert notebook.stdin is not None and notebook.stdout is not None
     with notebook:
@@ -292,6 +346,7 @@ def git_project(project: Path, ignored: bool) -> None:
 GIT_WARNING = "git does not ignore"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ignored", [True, False], ids=["ignored", "not-ignored"])
 def test_the_prompt_warns_once_when_git_would_track_the_answer(
     project: Path, env: dict[str, str], ignored: bool

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry import environment
-from tests.support.delivery_tools import TimedReceiver, consent, queued_keys
+from tests.support.delivery_tools import TimedReceiver, queued_keys
 from tests.support.hardening import assert_unchanged_by_plugin
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import (
@@ -30,10 +30,13 @@ from tests.support.kedro_env import (
 )
 from tests.support.namespaces import in_pid_namespace, pid_namespaces_unavailable
 
-pytestmark = pytest.mark.skipif(
-    bool(pid_namespaces_unavailable()),
-    reason=f"needs a PID namespace: {pid_namespaces_unavailable()}",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        bool(pid_namespaces_unavailable()),
+        reason=f"needs a PID namespace: {pid_namespaces_unavailable()}",
+    ),
+]
 
 SESSION_RUN = """
 from pathlib import Path
@@ -49,12 +52,6 @@ DETECTED = (
     "from kedro_telemetry.containers import ends_with_this_process; "
     "print(ends_with_this_process())"
 )
-
-
-@pytest.fixture
-def consented(project: Path) -> Path:
-    consent(project)
-    return project
 
 
 def kedro_as_pid_1(

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import PACKAGE, PIPELINES, kedro, python_code, run
 
@@ -64,12 +65,13 @@ with KedroSession.create(project_path=Path.cwd()) as session:
 """
 
 
-@pytest.fixture
-def consented(project: Path, env: dict[str, str]) -> Path:
-    (project / ".telemetry").write_text("consent: true\n")
-    # ``kedro ipython`` starts ``ipython`` through the PATH.
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(autouse=True)
+def ipython_on_the_path(env: dict[str, str]) -> None:
+    """``kedro ipython`` starts ``ipython`` through the PATH."""
     env["PATH"] = os.pathsep.join((str(Path(sys.executable).parent), env["PATH"]))
-    return project
 
 
 def all_events(receiver: HeapReceiver, expected: int) -> list[Event]:
@@ -98,8 +100,7 @@ def test_kedro_run_counts_the_whole_project(
 @pytest.mark.parametrize(
     "command",
     [
-        ("run", "--pipeline", "reporting"),
-        ("run", "-p", "reporting"),
+        ("run", "-p", "reporting"),  # ``--pipeline``'s short name
         ("run", "--pipelines=data_processing,reporting"),
         ("catalog", "describe-datasets", "-p", "reporting"),
         ("catalog", "resolve-patterns", "--pipeline", "feature_engineering"),
@@ -265,7 +266,7 @@ def run_spawning(
 def test_only_a_reported_command_marks_the_processes_it_starts(
     consented: Path, env: dict[str, str], receiver: HeapReceiver, consent: str
 ) -> None:
-    (consented / ".telemetry").write_text(f"consent: {consent}\n")
+    give_consent(consented, consent == "true")
     child = "import os\nprint('marker:', os.environ.get('KEDRO_TELEMETRY_REPORTED'))\n"
     result = run_spawning(consented, env, child)
     assert result.returncode == 0, result.stderr

@@ -11,6 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kedro_telemetry import events
+from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver, contract_violations
 from tests.support.kedro_env import kedro
 
@@ -38,19 +39,21 @@ def sent_fields(event: dict[str, object]) -> set[str]:
     return names | (set(event) & TOP_LEVEL)
 
 
+@pytest.mark.slow
 def test_the_readme_table_lists_exactly_the_fields_of_a_real_event(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     assert kedro("run", "--params=token=s3cret", cwd=project, env=env).returncode == 0
     [event] = receiver.wait_for(1)
     assert sent_fields(event) == documented_fields()
 
 
+@pytest.mark.slow
 def test_a_real_event_keeps_to_heaps_shapes(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     assert kedro("run", cwd=project, env=env).returncode == 0
     [event] = receiver.wait_for(1)
     assert contract_violations({"app_id": "2388822444", "events": [event]}) == []
@@ -62,10 +65,11 @@ def test_a_real_event_keeps_to_heaps_shapes(
     assert re.fullmatch(r"[0-9a-f]{64}", event["properties"]["username"])
 
 
+@pytest.mark.slow
 def test_the_app_id_can_name_a_development_app(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     env["KEDRO_TELEMETRY_APP_ID"] = "12345"
     assert kedro("info", cwd=project, env=env).returncode == 0
     receiver.wait_for(1)

@@ -10,9 +10,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import settle
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import PACKAGE, kedro, python_code
+
+pytestmark = pytest.mark.slow
 
 SETTINGS_HOOKS = (
     "\nfrom kedro_telemetry.hooks import KedroTelemetryHook\n"
@@ -24,7 +27,7 @@ SETTINGS_DISABLE = '\nDISABLE_HOOKS_FOR_PLUGINS = ("kedro-telemetry",)\n'
 def configure(project: Path, *snippets: str) -> None:
     settings = project / "src" / PACKAGE / "settings.py"
     settings.write_text(settings.read_text() + "".join(snippets))
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
 
 
 def only_event(receiver: HeapReceiver, env: dict[str, str]) -> dict[str, object]:

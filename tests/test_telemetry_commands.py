@@ -8,18 +8,15 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry.outbox import Outbox
+from tests.support.consent_files import give_consent, user_wide_file, write_user_wide
 from tests.support.delivery_tools import settle
 from tests.support.hardening import assert_nothing_sent, normalised
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import kedro
-
-
-def user_wide_file(env: dict[str, str]) -> Path:
-    return Path(env["XDG_CONFIG_HOME"]) / "kedro" / "telemetry.yml"
+from tests.support.kedro_env import kedro, state_dir_of
 
 
 def outbox_files(env: dict[str, str]) -> list[Path]:
-    outbox = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry" / "outbox"
+    outbox = state_dir_of(env) / "outbox"
     return sorted(outbox.glob("*.json")) if outbox.exists() else []
 
 
@@ -43,18 +40,18 @@ def outside(tmp_path: Path) -> Path:
     return directory
 
 
+@pytest.mark.slow
 def test_status_names_the_setting_that_decided(
     project: Path, env: dict[str, str]
 ) -> None:
     assert "not decided yet" in status(project, env)
 
-    user_wide_file(env).parent.mkdir(parents=True)
-    user_wide_file(env).write_text("consent: true\n")
+    write_user_wide(env, True)
     report = status(project, env)
     assert "is collected here" in report
     assert f"your user-wide setting {user_wide_file(env)}" in report
 
-    (project / ".telemetry").write_text("consent: false\n")
+    give_consent(project, False)
     report = status(project, env)
     assert "is not collected here" in report
     assert f"the project's .telemetry file {project / '.telemetry'}" in report
@@ -64,10 +61,11 @@ def test_status_names_the_setting_that_decided(
     assert f"Endpoint: {env['KEDRO_TELEMETRY_ENDPOINT']}" in report
 
 
+@pytest.mark.slow
 def test_status_counts_the_outbox_and_the_last_delivery(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     assert "Last delivery: never" in status(project, env)
     assert kedro("info", cwd=project, env=env).returncode == 0
     receiver.wait_for(1)
@@ -81,6 +79,7 @@ def test_status_counts_the_outbox_and_the_last_delivery(
     assert "Waiting in the outbox: 1" in status(project, down)
 
 
+@pytest.mark.slow
 def test_enable_and_disable_write_the_project_file_only(
     project: Path, env: dict[str, str]
 ) -> None:
@@ -93,6 +92,7 @@ def test_enable_and_disable_write_the_project_file_only(
     assert not user_wide_file(env).exists()
 
 
+@pytest.mark.slow
 def test_global_writes_the_user_wide_file_only(
     project: Path, env: dict[str, str]
 ) -> None:
@@ -109,6 +109,7 @@ def test_global_writes_the_user_wide_file_only(
     assert not (project / ".telemetry").exists()
 
 
+@pytest.mark.slow
 def test_outside_a_project_only_global_is_possible(
     outside: Path, env: dict[str, str]
 ) -> None:
@@ -122,6 +123,7 @@ def test_outside_a_project_only_global_is_possible(
     assert "your user-wide setting" in status(outside, env)
 
 
+@pytest.mark.slow
 def test_enable_warns_when_an_opt_out_variable_still_wins(
     project: Path, env: dict[str, str]
 ) -> None:
@@ -129,10 +131,11 @@ def test_enable_warns_when_an_opt_out_variable_still_wins(
     assert "DO_NOT_TRACK is set" in result.stdout
 
 
+@pytest.mark.slow
 def test_show_lists_what_the_receiver_got(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     for command in (("info",), ("run",)):
         assert kedro(*command, cwd=project, env=env).returncode == 0
         receiver.wait_for(len(receiver.accepted) + 1)
@@ -150,8 +153,9 @@ def test_show_lists_what_the_receiver_got(
     assert "kedro run" in table
 
 
+@pytest.mark.slow
 def test_show_lists_waiting_events(project: Path, env: dict[str, str]) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     env["KEDRO_TELEMETRY_ENDPOINT"] = "http://127.0.0.1:9/closed"
     assert kedro("info", cwd=project, env=env).returncode == 0
     result = kedro("telemetry", "show", "--json", cwd=project, env=env)
@@ -160,10 +164,11 @@ def test_show_lists_waiting_events(project: Path, env: dict[str, str]) -> None:
     assert shown[0]["properties"]["command"] == "kedro info"
 
 
+@pytest.mark.slow
 def test_debug_mode_prints_the_event_and_sends_nothing(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     plain = kedro("info", cwd=project, env={**env, "DO_NOT_TRACK": "1"})
     debug = kedro("info", cwd=project, env={**env, "KEDRO_TELEMETRY_DEBUG": "1"})
     assert debug.returncode == 0
@@ -173,9 +178,10 @@ def test_debug_mode_prints_the_event_and_sends_nothing(
     assert shown["event"] == "CLI command"
     assert shown["properties"]["command"] == "kedro info"
     assert shown["app_id"] == "2388822444"
-    assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")
+    assert_nothing_sent(receiver, state_dir_of(env))
 
 
+@pytest.mark.slow
 def test_another_plugin_can_send_an_event_under_the_users_consent(
     outside: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -184,8 +190,7 @@ def test_another_plugin_can_send_an_event_under_the_users_consent(
         result.stdout.strip().splitlines()[-1] == "queued: False"
     )  # nobody consented yet
 
-    user_wide_file(env).parent.mkdir(parents=True)
-    user_wide_file(env).write_text("consent: true\n")
+    write_user_wide(env, True)
     result = kedro("sample-ping", cwd=outside, env=env)
     assert result.stdout.strip().splitlines()[-1] == "queued: True"
     events = receiver.wait_for(2)
@@ -195,19 +200,20 @@ def test_another_plugin_can_send_an_event_under_the_users_consent(
     assert ping["properties"]["telemetry_version"] == "1.0.0"
 
 
+@pytest.mark.slow
 def test_the_api_honours_an_opt_out(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    user_wide_file(env).parent.mkdir(parents=True)
-    user_wide_file(env).write_text("consent: true\n")
-    (project / ".telemetry").write_text("consent: false\n")
+    write_user_wide(env, True)
+    give_consent(project, False)
     result = kedro("sample-ping", "--project", str(project), cwd=project, env=env)
     assert result.stdout.strip().splitlines()[-1] == "queued: False"
     result = kedro("sample-ping", cwd=project, env={**env, "DO_NOT_TRACK": "yes"})
     assert result.stdout.strip().splitlines()[-1] == "queued: False"
-    assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")
+    assert_nothing_sent(receiver, state_dir_of(env))
 
 
+@pytest.mark.slow
 def test_the_api_refuses_values_it_cannot_send(
     outside: Path, env: dict[str, str]
 ) -> None:
@@ -216,11 +222,12 @@ def test_the_api_refuses_values_it_cannot_send(
     assert "refused: property 'nested' is a dict" in result.stdout
 
 
+@pytest.mark.slow
 def test_show_and_status_only_read_the_outbox(
     project: Path, env: dict[str, str]
 ) -> None:
     # Queued here rather than by a command, so that no sender runs meanwhile.
-    outbox = Outbox(Path(env["XDG_STATE_HOME"]) / "kedro-telemetry" / "outbox")
+    outbox = Outbox(state_dir_of(env) / "outbox")
     event = {"idempotency_key": "k-1", "event": "CLI command", "properties": {}}
     queued = outbox.put(
         {"endpoint": "http://127.0.0.1:9", "app_id": "1", "event": event}
@@ -242,6 +249,7 @@ def unusable_state_dir(env: dict[str, str], tmp_path: Path) -> None:
     env["XDG_STATE_HOME"] = str(blocker / "state")
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("unusable_state_dir")
 def test_a_broken_state_directory_is_one_clear_line(
     project: Path, env: dict[str, str]
@@ -252,6 +260,7 @@ def test_a_broken_state_directory_is_one_clear_line(
     assert "Traceback" not in result.stderr + result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("unusable_state_dir")
 def test_flush_with_an_unusable_state_directory_still_ends_the_job_well(
     project: Path, env: dict[str, str]
@@ -291,7 +300,7 @@ def odd_state(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
     """The test's isolated environment, in this process, with odd outbox files."""
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    state = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    state = state_dir_of(env)
     (state / "outbox").mkdir(parents=True)
     for name, content in ODD_OUTBOX_FILES.items():
         (state / "outbox" / name).write_bytes(content)
@@ -323,6 +332,7 @@ def test_show_and_status_survive_any_content_of_the_plugins_files(
         assert "Waiting in the outbox: 1 (and 2 unreadable file(s))" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_hand_edited_delivery_log_is_shown_by_the_real_command(
     project: Path, env: dict[str, str], state_dir: Path
 ) -> None:
