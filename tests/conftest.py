@@ -7,7 +7,10 @@ this process: ``pytest -m "not slow"`` is the in-process tier, a few seconds.
 
 from __future__ import annotations
 
-import functools
+import contextlib
+import fcntl
+import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -17,6 +20,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
+from kedro_telemetry import consent
 from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import Senders, TimedReceiver
 from tests.support.heap_receiver import HeapReceiver
@@ -28,28 +32,58 @@ from tests.support.kedro_env import (
 )
 
 
+@contextlib.contextmanager
+def _shared(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """A directory every xdist worker of this run shares, held by one at a time.
+
+    What is made there once (the project, the baselines) serves both workers.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's directory, above each worker's own
+    with (base / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield base / name
+
+
 @pytest.fixture(scope="session")
 def project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("template")
-    return make_project(root, isolated_environment(root))
+    """``make_project`` once per run; each test works in a copy (``project``)."""
+    with _shared(tmp_path_factory, "template") as root:
+        project = root / "spaceship-log"
+        if not (root / "ready").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir()
+            make_project(root, isolated_environment(root))
+            (root / "ready").touch()
+    return project
 
 
 @pytest.fixture(scope="session")
 def baseline(
     project_template: Path, tmp_path_factory: pytest.TempPathFactory
-) -> Callable[[str], subprocess.CompletedProcess[str]]:
-    """``kedro COMMAND`` with the plugin's hooks blocked, in a pristine project.
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``kedro *args`` with the plugin's hooks blocked, in a pristine project.
 
-    Each command runs once per worker: Kedro reads no file of the plugin, so
-    one baseline serves every test that changes only the plugin's files.
+    Each command runs once per run: Kedro reads no file of the plugin, so one
+    baseline serves every test that changes only the plugin's files (consent
+    files, the outbox, the plugin's environment variables).
     """
-    root = tmp_path_factory.mktemp("baseline")
-    env = isolated_environment(root)
-    project = shutil.copytree(project_template, root / "spaceship-log")
 
-    @functools.cache
-    def of(command: str) -> subprocess.CompletedProcess[str]:
-        return kedro_without_hooks(command, cwd=project, env=env)
+    def of(*args: str) -> subprocess.CompletedProcess[str]:
+        with _shared(tmp_path_factory, "baseline") as root:
+            answers = root / "answers"
+            answer = answers / (hashlib.sha256("\0".join(args).encode()).hexdigest())
+            if not answer.exists():
+                if not (root / "spaceship-log").exists():
+                    shutil.copytree(project_template, root / "spaceship-log")
+                env = isolated_environment(root)
+                result = kedro_without_hooks(*args, cwd=root / "spaceship-log", env=env)
+                answers.mkdir(exist_ok=True)
+                kept = [result.returncode, result.stdout, result.stderr]
+                answer.write_text(json.dumps(kept))
+            returncode, stdout, stderr = json.loads(answer.read_text())
+        return subprocess.CompletedProcess(list(args), returncode, stdout, stderr)
 
     return of
 
@@ -64,6 +98,26 @@ def project(tmp_path: Path, project_template: Path) -> Path:
     destination = tmp_path / "spaceship-log"
     shutil.copytree(project_template, destination)
     return destination
+
+
+@pytest.fixture
+def in_process_home(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """This process in the test's isolated environment, for in-process tests.
+
+    The plugin reads ``os.environ`` (the home, the XDG directories, the opt-out
+    and CI variables), so it becomes ``env``; no consent decision is
+    remembered from before. Set variables with ``monkeypatch`` afterwards.
+    """
+    for name in list(os.environ):
+        if name not in env:
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    consent.forget()
+    yield env
+    consent.forget()
 
 
 @pytest.fixture

@@ -103,7 +103,6 @@ def test_kedro_run_counts_the_whole_project(
         ("run", "-p", "reporting"),  # ``--pipeline``'s short name
         ("run", "--pipelines=data_processing,reporting"),
         ("catalog", "describe-datasets", "-p", "reporting"),
-        ("catalog", "resolve-patterns", "--pipeline", "feature_engineering"),
     ],
     ids=" ".join,
 )

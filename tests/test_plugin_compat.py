@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from kedro_telemetry import consent, environment
+from kedro_telemetry import environment
 from kedro_telemetry.events import sha256_hex
 from tests.support.consent_files import give_consent, write_user_wide
 from tests.support.heap_receiver import HeapReceiver
@@ -121,27 +121,23 @@ def assert_what_every_caller_sees(report: dict[str, Any], consented: bool) -> No
 def test_without_consent_the_0_9_0_names_send_nothing_and_write_no_file(
     state: str,
     project: Path,
-    env: dict[str, str],
+    in_process_home: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     """In this process: nothing may be queued, so no sender could start."""
+    env = in_process_home
     consent_file, variables = NOT_CONSENTED[state]
     if consent_file is not None:
         (project / ".telemetry").write_text(consent_file)
-    for name, value in {**env, **variables}.items():
+    for name, value in variables.items():
         monkeypatch.setenv(name, value)
-    if "DO_NOT_TRACK" not in variables:
-        monkeypatch.delenv("DO_NOT_TRACK", raising=False)
-    monkeypatch.delenv("KEDRO_DISABLE_TELEMETRY", raising=False)
     monkeypatch.chdir(project)
-    consent.forget()
     before_project, before_home = project_files(project), home_files(env)
 
     exec(PROBE, {})
 
     report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    consent.forget()
     assert_what_every_caller_sees(report, consented=False)
     assert report["properties"] == {}
     assert home_files(env) == before_home  # 0.9.0 wrote ~/.config/kedro/telemetry.toml

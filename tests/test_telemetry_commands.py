@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from kedro_telemetry.outbox import Outbox
 from tests.support.consent_files import give_consent, user_wide_file, write_user_wide
@@ -40,23 +42,46 @@ def outside(tmp_path: Path) -> Path:
     return directory
 
 
-@pytest.mark.slow
+def invoke_here(project: Path, *args: str) -> Result:
+    """``kedro telemetry *args`` in this process, from ``project``."""
+    from click.testing import CliRunner
+
+    from kedro_telemetry.cli import commands
+
+    before = os.getcwd()
+    os.chdir(project)
+    try:
+        return CliRunner().invoke(commands, ["telemetry", *args])
+    finally:
+        os.chdir(before)
+
+
+def status_here(project: Path) -> str:
+    """``kedro telemetry status`` in this process, from ``project``."""
+    result = invoke_here(project, "status")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
 def test_status_names_the_setting_that_decided(
-    project: Path, env: dict[str, str]
+    project: Path, in_process_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    assert "not decided yet" in status(project, env)
+    """In this process; the real command is run by the test after this one."""
+    env = in_process_home
+    assert "not decided yet" in status_here(project)
 
     write_user_wide(env, True)
-    report = status(project, env)
+    report = status_here(project)
     assert "is collected here" in report
     assert f"your user-wide setting {user_wide_file(env)}" in report
 
     give_consent(project, False)
-    report = status(project, env)
+    report = status_here(project)
     assert "is not collected here" in report
     assert f"the project's .telemetry file {project / '.telemetry'}" in report
 
-    report = status(project, {**env, "KEDRO_DISABLE_TELEMETRY": "1"})
+    monkeypatch.setenv("KEDRO_DISABLE_TELEMETRY", "1")
+    report = status_here(project)
     assert "environment variable KEDRO_DISABLE_TELEMETRY" in report
     assert f"Endpoint: {env['KEDRO_TELEMETRY_ENDPOINT']}" in report
 
@@ -79,34 +104,44 @@ def test_status_counts_the_outbox_and_the_last_delivery(
     assert "Waiting in the outbox: 1" in status(project, down)
 
 
-@pytest.mark.slow
-def test_enable_and_disable_write_the_project_file_only(
-    project: Path, env: dict[str, str]
+def choose_here(project: Path, *args: str) -> None:
+    """``kedro telemetry enable|disable [--global]`` in this process."""
+    result = invoke_here(project, *args)
+    assert result.exit_code == 0, result.output
+
+
+def test_enable_and_disable_are_idempotent_and_write_their_file_only(
+    project: Path, in_process_home: dict[str, str]
 ) -> None:
-    for _ in range(2):  # idempotent
-        result = kedro("telemetry", "disable", cwd=project, env=env)
-        assert result.returncode == 0, result.stderr
+    """In this process; the real commands are run by the test after this one."""
+    env = in_process_home
+    for _ in range(2):
+        choose_here(project, "disable")
         assert (project / ".telemetry").read_text() == "consent: false\n"
-    assert kedro("telemetry", "enable", cwd=project, env=env).returncode == 0
+    choose_here(project, "enable")
     assert (project / ".telemetry").read_text() == "consent: true\n"
     assert not user_wide_file(env).exists()
+    (project / ".telemetry").unlink()
+    for _ in range(2):
+        choose_here(project, "enable", "--global")
+        assert user_wide_file(env).read_text() == "consent: true\n"
+    choose_here(project, "disable", "--global")
+    assert user_wide_file(env).read_text() == "consent: false\n"
+    assert not (project / ".telemetry").exists()
 
 
 @pytest.mark.slow
-def test_global_writes_the_user_wide_file_only(
+def test_enable_disable_and_global_write_their_file_only(
     project: Path, env: dict[str, str]
 ) -> None:
-    for _ in range(2):
-        assert (
-            kedro("telemetry", "enable", "--global", cwd=project, env=env).returncode
-            == 0
-        )
-        assert user_wide_file(env).read_text() == "consent: true\n"
+    assert kedro("telemetry", "disable", cwd=project, env=env).returncode == 0
+    assert (project / ".telemetry").read_text() == "consent: false\n"
+    assert not user_wide_file(env).exists()
     assert (
-        kedro("telemetry", "disable", "--global", cwd=project, env=env).returncode == 0
+        kedro("telemetry", "enable", "--global", cwd=project, env=env).returncode == 0
     )
-    assert user_wide_file(env).read_text() == "consent: false\n"
-    assert not (project / ".telemetry").exists()
+    assert user_wide_file(env).read_text() == "consent: true\n"
+    assert (project / ".telemetry").read_text() == "consent: false\n"
 
 
 @pytest.mark.slow
@@ -296,11 +331,9 @@ ODD_OUTBOX_FILES = {
 
 
 @pytest.fixture
-def odd_state(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
+def odd_state(in_process_home: dict[str, str]) -> Path:
     """The test's isolated environment, in this process, with odd outbox files."""
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    state = state_dir_of(env)
+    state = state_dir_of(in_process_home)
     (state / "outbox").mkdir(parents=True)
     for name, content in ODD_OUTBOX_FILES.items():
         (state / "outbox" / name).write_bytes(content)
