@@ -1,7 +1,9 @@
 """Consent: asked once on a terminal, recorded in .telemetry, layered, env wins.
 
-Every test runs the real ``kedro`` command in a real project; the prompt tests
-drive it through a pseudo-terminal, the others run with no terminal at all.
+The decisions (the layers, the opt-out and CI variables, the file's reading)
+are checked in this process; the real ``kedro`` command in a real project shows
+each behaviour once, the prompt through a pseudo-terminal, the rest with no
+terminal at all.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""``kedro telemetry status|enable|disable|show``, debug mode, and the public API."""
+"""``kedro telemetry status|enable|disable|show``, debug mode, and the public API.
+
+Each command is run for real; what ``status`` says in each state, that
+``enable`` and ``disable`` may be repeated, and that hand-edited files are
+shown without a traceback are checked through the command group in-process.
+"""
 
 from __future__ import annotations
 
