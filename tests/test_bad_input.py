@@ -418,25 +418,40 @@ def _without_xdg(env: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in env.items() if not name.startswith("XDG_")}
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(("choice", "command"), [("none", "info"), ("true", "run")])
-def test_a_home_that_cannot_be_created_changes_nothing(
+def test_a_home_that_cannot_be_created_is_no_choice(
     project: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
+    in_process_home: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
-    choice: str,
-    command: str,
 ) -> None:
-    """``HOME`` lies under a regular file, and no XDG variable points elsewhere."""
+    """In-process: no user-wide choice can be read there, so nobody decided."""
+    occupied = tmp_path / "occupied"
+    occupied.write_text("a file where the home's parent should be\n")
+    for name in list(in_process_home):
+        if name.startswith("XDG_"):
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("HOME", str(occupied / "home"))
+
+    decision = consent.decide(project)
+
+    assert (decision.consent, decision.source) == (None, "undecided")
+    assert occupied.read_text() == "a file where the home's parent should be\n"
+
+
+@pytest.mark.slow
+def test_a_home_that_cannot_be_created_changes_nothing(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
+) -> None:
+    """``HOME`` lies under a regular file, and no XDG variable points elsewhere.
+
+    With the project's yes: the event cannot be queued, the command is Kedro's.
+    """
     occupied = tmp_path / "occupied"
     occupied.write_text("a file where the home's parent should be\n")
     home_env = {**_without_xdg(env), "HOME": str(occupied / "home")}
-    if choice == "true":
-        give_consent(project)
 
-    baseline = kedro_without_hooks(command, cwd=project, env=home_env)
-    result = kedro(command, cwd=project, env=home_env)
+    baseline = kedro_without_hooks("run", cwd=consented, env=home_env)
+    result = kedro("run", cwd=consented, env=home_env)
     assert_unchanged_by_plugin(result, baseline)
 
     assert receiver.wait_for(1, seconds=1) == []

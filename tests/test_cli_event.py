@@ -90,25 +90,3 @@ def test_opted_out_project_prints_the_notice_on_stderr_and_sends_nothing(
     )
     assert "opted out" not in result.stdout
     assert_nothing_sent(receiver, state_dir_of(env))
-
-
-def test_tools_and_example_pipeline_are_sent_as_kedro_names_only(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    """Kedro writes ``tools`` as the text of a Python list; a person may add to it."""
-    give_consent(project)
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text()
-    assert "tools = \"['None']\"" in text and 'example_pipeline = "False"' in text
-    pyproject.write_text(
-        text.replace(
-            "tools = \"['None']\"",
-            "tools = \"['Linting', 'Testing', 'Moonshot Lab toolkit']\"",
-        ).replace('example_pipeline = "False"', 'example_pipeline = "True"')
-    )
-    assert kedro("info", cwd=project, env=env).returncode == 0
-
-    [event] = receiver.wait_for(1)
-    assert event["properties"]["tools"] == "Linting, Testing, custom"
-    assert event["properties"]["example_pipeline"] == "true"
-    assert "Moonshot" not in str(receiver.requests)

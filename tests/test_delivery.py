@@ -291,7 +291,7 @@ def test_commands_side_by_side_deliver_one_distinct_event_each(
     senders: Senders,
     state_dir: Path,
 ) -> None:
-    # The flapping-endpoint test in test_endpoint_faults races thirty senders;
+    # The flapping-endpoint test in test_endpoint_faults races twenty senders;
     # four commands, two at a time, are enough here to have commands overlap.
     runs = run_in_parallel(4, 2, consented, env, "info")
     assert [run.result.returncode for run in runs] == [0] * 4

@@ -181,3 +181,30 @@ def test_validators_outside_public_libraries_count_as_custom() -> None:
         "validator_type_count.pandera": 1,
         "validator_type_count.pydantic": 1,
     }
+
+
+def test_tools_and_example_pipeline_are_read_as_kedro_names_only(
+    project: Path,
+) -> None:
+    """Kedro writes ``tools`` as the text of a Python list; a person may add to it.
+
+    In this process, through Kedro's own reading of ``pyproject.toml``, the one
+    the CLI hands the plugin too.
+    """
+    from kedro_telemetry import facts
+
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    assert "tools = \"['None']\"" in text and 'example_pipeline = "False"' in text
+    pyproject.write_text(
+        text.replace(
+            "tools = \"['None']\"",
+            "tools = \"['Linting', 'Testing', 'Moonshot Lab toolkit']\"",
+        ).replace('example_pipeline = "False"', 'example_pipeline = "True"')
+    )
+
+    properties = facts.project_from_path(project)
+
+    assert properties["tools"] == "Linting, Testing, custom"
+    assert properties["example_pipeline"] == "true"
+    assert "Moonshot" not in str(properties)
