@@ -89,7 +89,7 @@ def wait_until(condition: Callable[[], bool], what: str, seconds: float = 30.0) 
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up after {seconds:.0f} s waiting until {what}")
-        time.sleep(0.05)
+        time.sleep(0.1)
 
 
 # The outbox on disk -----------------------------------------------------------
