@@ -493,18 +493,6 @@ def nameless(project_template: Path, receiver: HeapReceiver) -> Iterator[Nameles
         shutil.rmtree(root, ignore_errors=True)
 
 
-@pytest.mark.slow
-def test_a_uid_without_a_user_name_changes_nothing(
-    nameless: NamelessUser, receiver: HeapReceiver
-) -> None:
-    baseline = nameless.runner.kedro_without_hooks(
-        "run", cwd=nameless.project, env=nameless.env
-    )
-    result = nameless.runner.kedro("run", cwd=nameless.project, env=nameless.env)
-    assert_unchanged_by_plugin(result, baseline)
-    assert_nothing_written_or_sent(receiver, nameless.state_dir)
-
-
 def consent_as(nameless: NamelessUser) -> None:
     """The project's yes, in a file that belongs to the nameless uid."""
     give_consent(nameless.project)
@@ -656,19 +644,6 @@ def _with_odd_types(project: Path) -> None:
         if not line.startswith(("project_name", "tools", "example_pipeline"))
     ]
     pyproject.write_text("\n".join(lines) + "\n" + ODD_TYPES)
-
-
-@pytest.mark.slow
-def test_a_pyproject_with_odd_types_changes_nothing_without_consent(
-    project: Path, env: dict[str, str], silent: Callable[[], None]
-) -> None:
-    _with_odd_types(project)
-
-    baseline = kedro_without_hooks("run", cwd=project, env=env)
-    result = kedro("run", cwd=project, env=env)
-
-    assert_unchanged_by_plugin(result, baseline)
-    silent()
 
 
 @pytest.mark.slow

@@ -188,7 +188,8 @@ def test_the_layers_decide_in_order(
     expected: bool | None,
     source: str,
 ) -> None:
-    """In-process; the real command below shows what each decision does."""
+    """In-process; real commands show what a decision does (the project's no
+    with its notice in ``test_cli_event``, the user-wide yes below)."""
     if project_file is not None:
         (project / ".telemetry").write_text(f"consent: {project_file}\n")
     if user_wide is not None:
@@ -197,44 +198,27 @@ def test_the_layers_decide_in_order(
     assert (decision.consent, decision.source) == (expected, source)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("project_file", "user_wide", "sent", "notice"),
-    [
-        ("false", "true", False, True),  # the project's no, with its notice
-    ],
-)
-def test_the_project_file_comes_before_the_user_wide_setting(
-    project: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    project_file: str | None,
-    user_wide: str | None,
-    sent: bool,
-    notice: bool,
+def test_outside_a_project_only_the_user_wide_setting_decides(
+    in_process_home: dict[str, str],
 ) -> None:
-    if project_file is not None:
-        (project / ".telemetry").write_text(f"consent: {project_file}\n")
-    if user_wide is not None:
-        write_user_wide(env, user_wide)
-    result = kedro("info", cwd=project, env=env)
-    assert result.returncode == 0
-    assert (OPTED_OUT in result.stderr) is notice
-    if sent:
-        assert len(receiver.wait_for(1)) == 1
-    else:
-        assert_nothing_sent(receiver, state_of(env))
+    assert (consent.decide(None).consent, consent.decide(None).source) == (
+        None,
+        "undecided",
+    )
+    write_user_wide(in_process_home, "true")
+    assert (consent.decide(None).consent, consent.decide(None).source) == (
+        True,
+        "user",
+    )
 
 
 @pytest.mark.slow
 def test_outside_a_project_only_the_user_wide_setting_counts(
     tmp_path: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
+    """Nobody decided outside a project is ``decide(None)``: in-process, above."""
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    assert kedro("info", cwd=outside, env=env).returncode == 0
-    assert_nothing_sent(receiver, state_of(env))
-
     write_user_wide(env, "true")
     assert kedro("info", cwd=outside, env=env).returncode == 0
     [event] = receiver.wait_for(1)

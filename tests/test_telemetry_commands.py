@@ -231,17 +231,18 @@ def test_another_plugin_can_send_an_event_under_the_users_consent(
     assert ping["properties"]["telemetry_version"] == "1.0.0"
 
 
-@pytest.mark.slow
 def test_the_api_honours_an_opt_out(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
+    project: Path, in_process_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    write_user_wide(env, True)
+    """In-process: a plugin's call decides as a command does (real one: above)."""
+    import kedro_telemetry
+
+    write_user_wide(in_process_home, True)
     give_consent(project, False)
-    result = kedro("sample-ping", "--project", str(project), cwd=project, env=env)
-    assert result.stdout.strip().splitlines()[-1] == "queued: False"
-    result = kedro("sample-ping", cwd=project, env={**env, "DO_NOT_TRACK": "yes"})
-    assert result.stdout.strip().splitlines()[-1] == "queued: False"
-    assert_nothing_sent(receiver, state_dir_of(env))
+    assert kedro_telemetry.send_event("Sample ping", {}, project_path=project) is False
+    monkeypatch.setenv("DO_NOT_TRACK", "yes")
+    assert kedro_telemetry.send_event("Sample ping", {}) is False
+    assert not (state_dir_of(in_process_home) / "outbox").exists()
 
 
 def test_the_api_refuses_values_it_cannot_send(
