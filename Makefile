@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test compat lint demo bench bench-hooks dist-check clean
+.PHONY: install test test-fast compat lint demo bench bench-hooks dist-check clean
 
 $(STAMP): setup.cfg setup.py requirements/base.txt requirements/test.txt requirements/lint.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,8 +14,13 @@ $(STAMP): setup.cfg setup.py requirements/base.txt requirements/test.txt require
 
 install: $(STAMP)
 
+# Progress as tests done out of all, and the five heaviest tests at the end.
 test: $(STAMP)
-	$(BIN)/python -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -n 2 --dist loadfile -o console_output_style=count --durations=5 $(PYTEST_ARGS)
+
+# Only the tests that start no process (no ``slow`` marker): seconds, not minutes.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not slow" $(PYTEST_ARGS)
 
 # The essentials on every supported Kedro and Python, one virtualenv each (.compat/).
 compat:

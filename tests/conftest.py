@@ -1,19 +1,49 @@
-"""Fixtures: an isolated home, a real Kedro project, a real Heap receiver."""
+"""Fixtures: an isolated home, a real Kedro project, a real Heap receiver.
+
+Tests that start real processes carry the ``slow`` marker, and the rest run in
+this process: ``pytest -m "not slow"`` is the in-process tier, a few seconds.
+``pytest_runtest_call`` below holds every test to its marker.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import hashlib
+import json
 import os
 import shutil
-from collections.abc import Iterator
+import subprocess
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 from hypothesis import settings
 
-from kedro_telemetry import files
+from kedro_telemetry import consent, files
+from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import Senders, TimedReceiver
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import isolated_environment, make_project
+from tests.support.kedro_env import (
+    isolated_environment,
+    kedro_without_hooks,
+    make_project,
+    state_dir_of,
+)
+
+
+@contextlib.contextmanager
+def _shared(tmp_path_factory: pytest.TempPathFactory, name: str) -> Iterator[Path]:
+    """A directory every xdist worker of this run shares, held by one at a time.
+
+    What is made there once (the project, the baselines) serves both workers.
+    """
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's directory, above each worker's own
+    with (base / f"{name}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        yield base / name
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -27,8 +57,44 @@ def no_machine_policy(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
 
 @pytest.fixture(scope="session")
 def project_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    root = tmp_path_factory.mktemp("template")
-    return make_project(root, isolated_environment(root))
+    """``make_project`` once per run; each test works in a copy (``project``)."""
+    with _shared(tmp_path_factory, "template") as root:
+        project = root / "spaceship-log"
+        if not (root / "ready").exists():
+            shutil.rmtree(root, ignore_errors=True)
+            root.mkdir()
+            make_project(root, isolated_environment(root))
+            (root / "ready").touch()
+    return project
+
+
+@pytest.fixture(scope="session")
+def baseline(
+    project_template: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """``kedro *args`` with the plugin's hooks blocked, in a pristine project.
+
+    Each command runs once per run: Kedro reads no file of the plugin, so one
+    baseline serves every test that changes only the plugin's files (consent
+    files, the outbox, the plugin's environment variables).
+    """
+
+    def of(*args: str) -> subprocess.CompletedProcess[str]:
+        with _shared(tmp_path_factory, "baseline") as root:
+            answers = root / "answers"
+            answer = answers / (hashlib.sha256("\0".join(args).encode()).hexdigest())
+            if not answer.exists():
+                if not (root / "spaceship-log").exists():
+                    shutil.copytree(project_template, root / "spaceship-log")
+                env = isolated_environment(root)
+                result = kedro_without_hooks(*args, cwd=root / "spaceship-log", env=env)
+                answers.mkdir(exist_ok=True)
+                kept = [result.returncode, result.stdout, result.stderr]
+                answer.write_text(json.dumps(kept))
+            returncode, stdout, stderr = json.loads(answer.read_text())
+        return subprocess.CompletedProcess(list(args), returncode, stdout, stderr)
+
+    return of
 
 
 @pytest.fixture
@@ -44,11 +110,43 @@ def project(tmp_path: Path, project_template: Path) -> Path:
 
 
 @pytest.fixture
-def receiver(env: dict[str, str]) -> Iterator[HeapReceiver]:
-    with HeapReceiver() as running:
+def in_process_home(
+    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> Iterator[dict[str, str]]:
+    """This process in the test's isolated environment, for in-process tests.
+
+    The plugin reads ``os.environ`` (the home, the XDG directories, the opt-out
+    and CI variables), so it becomes ``env``; no consent decision is
+    remembered from before. Set variables with ``monkeypatch`` afterwards.
+    """
+    for name in list(os.environ):
+        if name not in env:
+            monkeypatch.delenv(name)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    consent.forget()
+    yield env
+    consent.forget()
+
+
+@pytest.fixture
+def consented(project: Path) -> Path:
+    """The project, with its ``.telemetry`` saying yes."""
+    give_consent(project)
+    return project
+
+
+def _serving(running: HeapReceiver, env: dict[str, str]) -> Iterator[HeapReceiver]:
+    """``running`` as the endpoint of ``env``, held to Heap's contract at the end."""
+    with running:
         env["KEDRO_TELEMETRY_ENDPOINT"] = running.url
         yield running
     assert running.violations == [], "the plugin sent something Heap would refuse"
+
+
+@pytest.fixture
+def receiver(env: dict[str, str]) -> Iterator[HeapReceiver]:
+    yield from _serving(HeapReceiver(), env)
 
 
 @pytest.fixture
@@ -58,7 +156,7 @@ def home(env: dict[str, str]) -> Path:
 
 @pytest.fixture
 def state_dir(env: dict[str, str]) -> Path:
-    return Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    return state_dir_of(env)
 
 
 @pytest.fixture
@@ -72,10 +170,30 @@ def senders(env: dict[str, str]) -> Iterator[Senders]:
 @pytest.fixture
 def timed_receiver(env: dict[str, str]) -> Iterator[TimedReceiver]:
     """Like ``receiver``, also noting arrival times and able to answer slowly."""
-    with TimedReceiver() as running:
-        env["KEDRO_TELEMETRY_ENDPOINT"] = running.url
-        yield running
-    assert running.violations == [], "the plugin sent something Heap would refuse"
+    yield from _serving(TimedReceiver(), env)
+
+
+def _children_cpu() -> float:
+    times = os.times()
+    return times.children_user + times.children_system
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
+    """A test that starts processes is marked ``slow``; one that starts none is not.
+
+    Measured by the CPU time of the child processes this one waited for while
+    the test body ran (fixture set-up aside), so no marker can drift.
+    """
+    before = _children_cpu()
+    result = yield
+    started_processes = _children_cpu() > before
+    marked = item.get_closest_marker("slow") is not None
+    if started_processes and not marked:
+        raise AssertionError("this test starts processes: mark it @pytest.mark.slow")
+    if marked and not started_processes:
+        raise AssertionError("this test starts no process: drop its slow marker")
+    return result
 
 
 # CI gets a fixed sequence of generated examples, so a run there is

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import settle
 from tests.support.hardening import assert_nothing_sent, assert_unchanged_by_plugin
 from tests.support.heap_receiver import HeapReceiver
@@ -14,26 +17,27 @@ from tests.support.kedro_env import (
     PACKAGE,
     PROJECT_NAME,
     kedro,
-    kedro_without_hooks,
+    state_dir_of,
 )
 
+pytestmark = pytest.mark.slow
+
 PROJECT_DIR_NAME = "spaceship-log"
-
-
-def consent(project: Path, value: str = "true") -> None:
-    (project / ".telemetry").write_text(f"consent: {value}\n")
+Result = subprocess.CompletedProcess[str]
 
 
 def sha256(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def test_kedro_info_sends_one_event_with_the_base_fields(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
+def test_kedro_info_sends_one_event_with_the_base_fields_and_prints_as_kedro(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    baseline: Callable[..., Result],
 ) -> None:
-    consent(project)
-    result = kedro("info", cwd=project, env=env)
-    assert result.returncode == 0, result.stderr
+    result = kedro("info", cwd=consented, env=env)
+    assert_unchanged_by_plugin(result, baseline("info"))
 
     [event] = receiver.wait_for(1)
     properties = event["properties"]
@@ -49,14 +53,15 @@ def test_kedro_info_sends_one_event_with_the_base_fields(
     assert "number_of_datasets" not in properties  # `info` builds no catalog
 
 
-def test_kedro_run_masks_values_and_merges_the_statistics(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
+def test_kedro_run_masks_values_merges_the_statistics_and_prints_as_kedro(
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    baseline: Callable[..., Result],
 ) -> None:
-    consent(project)
-    result = kedro(
-        "run", "--pipeline=__default__", "--params=token=s3cret", cwd=project, env=env
-    )
-    assert result.returncode == 0, result.stderr
+    args = ("run", "--pipeline=__default__", "--params=token=s3cret")
+    result = kedro(*args, cwd=consented, env=env)
+    assert_unchanged_by_plugin(result, baseline(*args))
 
     events = receiver.wait_for(1)
     settle(env)  # every sender has exited: a second event would be here by now
@@ -76,7 +81,7 @@ def test_kedro_run_masks_values_and_merges_the_statistics(
 def test_opted_out_project_prints_the_notice_on_stderr_and_sends_nothing(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    consent(project, "false")
+    give_consent(project, False)
     result = kedro("info", cwd=project, env=env)
     assert result.returncode == 0
     assert (
@@ -84,38 +89,4 @@ def test_opted_out_project_prints_the_notice_on_stderr_and_sends_nothing(
         "analytics so none will be collected." in result.stderr
     )
     assert "opted out" not in result.stdout
-    assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")
-
-
-@pytest.mark.parametrize("command", [("info",), ("run", "--params=start=4")])
-def test_stdout_and_exit_code_are_those_of_kedro_without_the_plugin(
-    project: Path, env: dict[str, str], receiver: HeapReceiver, command: tuple[str, ...]
-) -> None:
-    consent(project)
-    baseline = kedro_without_hooks(*command, cwd=project, env=env)
-    with_plugin = kedro(*command, cwd=project, env=env)
-    assert baseline.returncode == 0
-    assert_unchanged_by_plugin(with_plugin, baseline)
-    assert len(receiver.wait_for(1)) == 1  # the plugin did take part
-
-
-def test_tools_and_example_pipeline_are_sent_as_kedro_names_only(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    """Kedro writes ``tools`` as the text of a Python list; a person may add to it."""
-    consent(project)
-    pyproject = project / "pyproject.toml"
-    text = pyproject.read_text()
-    assert "tools = \"['None']\"" in text and 'example_pipeline = "False"' in text
-    pyproject.write_text(
-        text.replace(
-            "tools = \"['None']\"",
-            "tools = \"['Linting', 'Testing', 'Moonshot Lab toolkit']\"",
-        ).replace('example_pipeline = "False"', 'example_pipeline = "True"')
-    )
-    assert kedro("info", cwd=project, env=env).returncode == 0
-
-    [event] = receiver.wait_for(1)
-    assert event["properties"]["tools"] == "Linting, Testing, custom"
-    assert event["properties"]["example_pipeline"] == "true"
-    assert "Moonshot" not in str(receiver.requests)
+    assert_nothing_sent(receiver, state_dir_of(env))

@@ -1,7 +1,9 @@
 """Consent: asked once on a terminal, recorded in .telemetry, layered, env wins.
 
-Every test runs the real ``kedro`` command in a real project; the prompt tests
-drive it through a pseudo-terminal, the others run with no terminal at all.
+The decisions (the layers, the opt-out and CI variables, the file's reading)
+are checked in this process; the real ``kedro`` command in a real project shows
+each behaviour once, the prompt through a pseudo-terminal, the rest with no
+terminal at all.
 """
 
 from __future__ import annotations
@@ -14,10 +16,11 @@ import pexpect
 import pytest
 
 from kedro_telemetry import consent, environment
+from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import queued_keys, settle
 from tests.support.hardening import assert_nothing_sent
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import kedro, python_process
+from tests.support.kedro_env import kedro, python_process, state_dir_of
 from tests.support.terminal import QUESTION, on_terminal
 
 OPTED_OUT = (
@@ -31,7 +34,7 @@ def user_wide_file(env: dict[str, str]) -> Path:
 
 
 def state_of(env: dict[str, str]) -> Path:
-    return Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    return state_dir_of(env)
 
 
 def write_user_wide(env: dict[str, str], value: str) -> None:
@@ -40,6 +43,7 @@ def write_user_wide(env: dict[str, str], value: str) -> None:
     path.write_text(f"consent: {value}\n")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("answer", "recorded"), [("y", "true"), ("n", "false")])
 def test_the_prompt_records_the_answer_and_is_not_asked_again(
     project: Path,
@@ -66,6 +70,7 @@ def test_the_prompt_records_the_answer_and_is_not_asked_again(
     assert len(receiver.accepted) == expected
 
 
+@pytest.mark.slow
 def test_the_default_answer_is_no(project: Path, env: dict[str, str]) -> None:
     session = on_terminal("info", cwd=project, env=env)
     session.expect_exact(QUESTION)
@@ -74,6 +79,7 @@ def test_the_default_answer_is_no(project: Path, env: dict[str, str]) -> None:
     assert (project / ".telemetry").read_text() == "consent: false\n"
 
 
+@pytest.mark.slow
 def test_without_a_terminal_nobody_is_asked_and_nothing_is_written(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -85,10 +91,22 @@ def test_without_a_terminal_nobody_is_asked_and_nothing_is_written(
 
 
 @pytest.mark.parametrize("variable", ["CI", "GITHUB_ACTIONS", "TF_BUILD"])
-def test_ci_never_prompts_even_on_a_terminal(
-    project: Path, env: dict[str, str], receiver: HeapReceiver, variable: str
+def test_ci_services_are_recognised(
+    monkeypatch: pytest.MonkeyPatch, variable: str
 ) -> None:
-    session = on_terminal("info", cwd=project, env={**env, variable: "true"})
+    """In-process; the terminal below shows that CI is never asked."""
+    for name in environment.CI_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+    assert not environment.is_ci()
+    monkeypatch.setenv(variable, "true")
+    assert environment.is_ci()
+
+
+@pytest.mark.slow
+def test_ci_never_prompts_even_on_a_terminal(
+    project: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    session = on_terminal("info", cwd=project, env={**env, "GITHUB_ACTIONS": "true"})
     session.expect(pexpect.EOF)
     assert QUESTION not in session.before
     assert not (project / ".telemetry").exists()
@@ -96,14 +114,17 @@ def test_ci_never_prompts_even_on_a_terminal(
 
 
 def test_consented_ci_runs_are_marked_as_ci(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
+    in_process_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    assert kedro("info", cwd=project, env={**env, "GITLAB_CI": "true"}).returncode == 0
-    [event] = receiver.wait_for(1)
-    assert event["properties"]["is_ci_env"] == "true"
+    """In-process: the field every event carries (``test_cli_event`` sends one)."""
+    from kedro_telemetry import machine
+
+    assert machine.machine_properties()["is_ci_env"] == "false"
+    monkeypatch.setenv("GITLAB_CI", "true")
+    assert machine.machine_properties()["is_ci_env"] == "true"
 
 
+@pytest.mark.slow
 def test_no_prompt_outside_a_project_nor_for_the_plugins_own_commands(
     tmp_path: Path, project: Path, env: dict[str, str]
 ) -> None:
@@ -120,25 +141,17 @@ OPT_OUT_VALUES = ["1", "true", "YES", "anything", " on "]
 KEEP_ON_VALUES = ["0", "false", "No", "OFF", "n", "", "  "]
 
 
-@pytest.mark.parametrize("variable", ["DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"])
+@pytest.mark.slow
 def test_an_opt_out_variable_wins_silently_over_a_yes(
-    project: Path, env: dict[str, str], receiver: HeapReceiver, variable: str
+    project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    result = kedro("info", cwd=project, env={**env, variable: "anything"})
+    """One of the two variables; which values of either count is checked below."""
+    give_consent(project)
+    env = {**env, "KEDRO_DISABLE_TELEMETRY": "anything"}
+    result = kedro("info", cwd=project, env=env)
     assert result.returncode == 0
     assert "Kedro-Telemetry" not in result.stderr
     assert_nothing_sent(receiver, state_of(env))
-
-
-def test_a_falsy_opt_out_value_leaves_telemetry_on(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    assert (
-        kedro("info", cwd=project, env={**env, "DO_NOT_TRACK": "false"}).returncode == 0
-    )
-    assert len(receiver.wait_for(1)) == 1
 
 
 @pytest.mark.parametrize("variable", ["DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"])
@@ -157,46 +170,55 @@ def test_which_values_of_an_opt_out_variable_switch_telemetry_off(
     assert environment.disabling_variable() == (variable if opts_out else None)
 
 
-@pytest.mark.parametrize(
-    ("project_file", "user_wide", "sent", "notice"),
-    [
-        ("true", "false", True, False),  # the project's answer wins
-        ("false", "true", False, True),
-        (None, "true", True, False),  # the user-wide answer fills in
-        (None, "false", False, True),
-        (None, None, False, False),  # nobody decided: silent, nothing sent
-    ],
-)
-def test_the_project_file_comes_before_the_user_wide_setting(
+LAYERS = [
+    ("true", "false", True, "project"),  # the project's answer wins
+    ("false", "true", False, "project"),
+    (None, "true", True, "user"),  # the user-wide answer fills in
+    (None, "false", False, "user"),
+    (None, None, None, "undecided"),  # nobody decided: silent, nothing sent
+]
+
+
+@pytest.mark.parametrize(("project_file", "user_wide", "expected", "source"), LAYERS)
+def test_the_layers_decide_in_order(
     project: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
+    in_process_home: dict[str, str],
     project_file: str | None,
     user_wide: str | None,
-    sent: bool,
-    notice: bool,
+    expected: bool | None,
+    source: str,
 ) -> None:
+    """In-process; real commands show what a decision does (the project's no
+    with its notice in ``test_cli_event``, the user-wide yes below)."""
     if project_file is not None:
         (project / ".telemetry").write_text(f"consent: {project_file}\n")
     if user_wide is not None:
-        write_user_wide(env, user_wide)
-    result = kedro("info", cwd=project, env=env)
-    assert result.returncode == 0
-    assert (OPTED_OUT in result.stderr) is notice
-    if sent:
-        assert len(receiver.wait_for(1)) == 1
-    else:
-        assert_nothing_sent(receiver, state_of(env))
+        write_user_wide(in_process_home, user_wide)
+    decision = consent.decide(project)
+    assert (decision.consent, decision.source) == (expected, source)
 
 
+def test_outside_a_project_only_the_user_wide_setting_decides(
+    in_process_home: dict[str, str],
+) -> None:
+    assert (consent.decide(None).consent, consent.decide(None).source) == (
+        None,
+        "undecided",
+    )
+    write_user_wide(in_process_home, "true")
+    assert (consent.decide(None).consent, consent.decide(None).source) == (
+        True,
+        "user",
+    )
+
+
+@pytest.mark.slow
 def test_outside_a_project_only_the_user_wide_setting_counts(
     tmp_path: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
+    """Nobody decided outside a project is ``decide(None)``: in-process, above."""
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    assert kedro("info", cwd=outside, env=env).returncode == 0
-    assert_nothing_sent(receiver, state_of(env))
-
     write_user_wide(env, "true")
     assert kedro("info", cwd=outside, env=env).returncode == 0
     [event] = receiver.wait_for(1)
@@ -231,10 +253,11 @@ def next_answer(stdout: IO[str]) -> str:
     return "the process ended"
 
 
+@pytest.mark.slow
 def test_a_withdrawal_counts_at_once_in_a_long_lived_process(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     notebook = python_process(LONG_LIVED, cwd=project, env=env)
     assert notebook.stdin is not None and notebook.stdout is not None
     with notebook:
@@ -292,6 +315,7 @@ def git_project(project: Path, ignored: bool) -> None:
 GIT_WARNING = "git does not ignore"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ignored", [True, False], ids=["ignored", "not-ignored"])
 def test_the_prompt_warns_once_when_git_would_track_the_answer(
     project: Path, env: dict[str, str], ignored: bool
@@ -309,8 +333,9 @@ def test_the_prompt_warns_once_when_git_would_track_the_answer(
         assert "Add .telemetry to the project's .gitignore" in output
     assert (project / ".gitignore").read_bytes() == gitignore_before
 
-    again = kedro("info", cwd=project, env=env)  # answered: no prompt, no warning
-    assert GIT_WARNING not in again.stderr
+    if not ignored:
+        again = kedro("info", cwd=project, env=env)  # answered: no prompt, no warning
+        assert GIT_WARNING not in again.stderr
 
 
 @pytest.mark.parametrize(

@@ -15,12 +15,13 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from kedro_telemetry import environment
-from tests.support.delivery_tools import TimedReceiver, consent, queued_keys
+from tests.support.delivery_tools import TimedReceiver, queued_keys
 from tests.support.hardening import assert_unchanged_by_plugin
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import (
@@ -30,10 +31,13 @@ from tests.support.kedro_env import (
 )
 from tests.support.namespaces import in_pid_namespace, pid_namespaces_unavailable
 
-pytestmark = pytest.mark.skipif(
-    bool(pid_namespaces_unavailable()),
-    reason=f"needs a PID namespace: {pid_namespaces_unavailable()}",
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        bool(pid_namespaces_unavailable()),
+        reason=f"needs a PID namespace: {pid_namespaces_unavailable()}",
+    ),
+]
 
 SESSION_RUN = """
 from pathlib import Path
@@ -51,12 +55,6 @@ DETECTED = (
 )
 
 
-@pytest.fixture
-def consented(project: Path) -> Path:
-    consent(project)
-    return project
-
-
 def kedro_as_pid_1(
     *args: str, cwd: Path, env: dict[str, str]
 ) -> subprocess.CompletedProcess[str]:
@@ -64,12 +62,15 @@ def kedro_as_pid_1(
 
 
 def test_kedro_info_as_pid_1_delivers_its_event_before_the_namespace_ends(
-    consented: Path, env: dict[str, str], receiver: HeapReceiver, state_dir: Path
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    state_dir: Path,
+    baseline: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
-    baseline = kedro_without_hooks("info", cwd=consented, env=env)
     result = kedro_as_pid_1("info", cwd=consented, env=env)
 
-    assert_unchanged_by_plugin(result, baseline)
+    assert_unchanged_by_plugin(result, baseline("info"))
     # No waiting here: everything in the namespace is gone by now.
     [event] = receiver.accepted
     assert event["event"] == "CLI command"
@@ -98,6 +99,7 @@ def test_an_endpoint_that_never_answers_leaves_the_command_as_it_was(
     state_dir: Path,
 ) -> None:
     timed_receiver.answer(then=Answer(behaviour="hang"))
+    # Its own baseline: stderr too must be Kedro's, in this very project.
     baseline = kedro_without_hooks("info", cwd=consented, env=env)
     result = kedro_as_pid_1("info", cwd=consented, env=env)
 

@@ -1,7 +1,9 @@
 """Events get to Heap once each, late if need be, and never hold up a command.
 
-Every test drives real ``kedro`` processes against the real local receiver and
-reads the real outbox, lock and log the plugin leaves on disk. They prove that:
+The end-to-end tests drive real ``kedro`` processes against the real local
+receiver and read the real outbox, lock and log the plugin leaves on disk; the
+retry rules and the caps are checked in this process, by the drain every
+sender and flush runs, over real HTTP and real files. They prove that:
 
 - events queued while the endpoint is down wait in the outbox and are all
   delivered, each stored once, when it is back (by a sender, the next command
@@ -40,10 +42,10 @@ from tests.support.delivery_tools import (
     Senders,
     TimedReceiver,
     assert_nothing_stored_twice,
-    consent,
+    drain_here,
     flush,
     max_overlap,
-    queue_without_sending,
+    put_records,
     queued_keys,
     refusing_port,
     run_in_parallel,
@@ -55,12 +57,6 @@ from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
 
 _EVENT_FILE_NAME = re.compile(r"^\d{20}-[0-9a-f]{32}-s\d+\.json$")
-
-
-@pytest.fixture
-def consented(project: Path) -> Path:
-    consent(project)
-    return project
 
 
 def run_info(project: Path, env: dict[str, str], timeout: float = 180) -> None:
@@ -86,20 +82,20 @@ def assert_delivered_exactly(receiver: HeapReceiver, keys: list[str]) -> None:
 # Outage, then recovery --------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_events_queued_during_an_outage_all_arrive_once_it_ends(
     consented: Path, env: dict[str, str], senders: Senders, state_dir: Path
 ) -> None:
     with refusing_port() as port:
         env["KEDRO_TELEMETRY_ENDPOINT"] = f"http://127.0.0.1:{port}/api/track"
-        for _ in range(3):
-            run_info(consented, env)
+        run_info(consented, env)
         during_outage = queued_keys(state_dir)
-        assert len(set(during_outage)) == 3
+        assert len(during_outage) == 1
         # A sender is still at it, backing off, with every event kept.
         assert senders.pids()
     with TimedReceiver(port=port) as receiver:
         run_info(consented, env)
-        receiver.wait_for(4, seconds=90)
+        receiver.wait_for(2, seconds=90)
         wait_until_outbox_empty(state_dir)
         senders.wait_until_gone()
         [latest] = set(accepted_keys(receiver)) - set(during_outage)
@@ -107,6 +103,7 @@ def test_events_queued_during_an_outage_all_arrive_once_it_ends(
         assert receiver.violations == []
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("drain_with", ["the next command", "kedro telemetry flush"])
 def test_the_backlog_of_an_outage_is_drained_by(
     drain_with: str,
@@ -116,8 +113,10 @@ def test_the_backlog_of_an_outage_is_drained_by(
     state_dir: Path,
 ) -> None:
     with refusing_port() as port:
-        env["KEDRO_TELEMETRY_ENDPOINT"] = f"http://127.0.0.1:{port}/api/track"
-        backlog = queue_without_sending(consented, env, senders, 3)
+        endpoint = f"http://127.0.0.1:{port}/api/track"
+        env["KEDRO_TELEMETRY_ENDPOINT"] = endpoint
+        # Queued as commands would have left them, with no sender for them.
+        backlog = put_records(Outbox(state_dir / "outbox"), 3, endpoint)
         during_outage = flush(consented, env, timeout=2)
         assert (during_outage.sent, during_outage.left) == (0, 3)
         assert "network" in during_outage.output
@@ -143,43 +142,34 @@ def test_the_backlog_of_an_outage_is_drained_by(
 
 
 def test_a_500_is_retried_and_the_event_stored_once(
-    consented: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    senders: Senders,
-    state_dir: Path,
+    tmp_path: Path, receiver: HeapReceiver
 ) -> None:
     receiver.answer(Answer(500), then=Answer())
-    run_info(consented, env)
-    [event] = receiver.wait_for(1)
-    senders.wait_until_gone()
-    key = event["idempotency_key"]
+    outbox = Outbox(tmp_path / "outbox")
+    [key] = put_records(outbox, 1, receiver.url)
+    report = drain_here(outbox, 30)
+    assert (report.sent, report.left) == (1, 0)
     assert receiver.posted_keys == [key, key]  # the same key on the retry
-    assert queued_keys(state_dir) == []
     assert_delivered_exactly(receiver, [key])
 
 
 def test_a_429_is_retried_no_sooner_than_its_retry_after(
-    consented: Path,
-    env: dict[str, str],
-    timed_receiver: TimedReceiver,
-    senders: Senders,
-    state_dir: Path,
+    tmp_path: Path, timed_receiver: TimedReceiver
 ) -> None:
     timed_receiver.answer(Answer(429, headers={"Retry-After": "1"}), then=Answer())
-    run_info(consented, env)
-    [event] = timed_receiver.wait_for(1)
-    senders.wait_until_gone()
-    key = event["idempotency_key"]
+    outbox = Outbox(tmp_path / "outbox")
+    [key] = put_records(outbox, 1, timed_receiver.url)
+    report = drain_here(outbox, 30)
+    assert (report.sent, report.left) == (1, 0)
     assert timed_receiver.posted_keys == [key, key]
     first, second = timed_receiver.arrivals
-    # A lower bound only: the sender slept at least the second it was asked to
+    # A lower bound only: the drain slept at least the second it was asked to
     # (its own backoff would have been half a second at most).
     assert second - first >= 0.95
-    assert queued_keys(state_dir) == []
     assert_delivered_exactly(timed_receiver, [key])
 
 
+@pytest.mark.slow
 def test_a_400_drops_the_event_and_logs_why_but_not_what(
     consented: Path,
     env: dict[str, str],
@@ -212,6 +202,7 @@ def test_a_400_drops_the_event_and_logs_why_but_not_what(
 # An endpoint that never answers -----------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_command_returns_while_its_sender_waits_on_a_silent_endpoint(
     consented: Path,
     env: dict[str, str],
@@ -238,6 +229,7 @@ def test_a_command_returns_while_its_sender_waits_on_a_silent_endpoint(
     assert timed_receiver.accepted == []
 
 
+@pytest.mark.slow
 def test_flush_with_a_short_timeout_gives_up_on_a_silent_endpoint_and_keeps_the_events(
     consented: Path,
     env: dict[str, str],
@@ -245,7 +237,8 @@ def test_flush_with_a_short_timeout_gives_up_on_a_silent_endpoint_and_keeps_the_
     senders: Senders,
     state_dir: Path,
 ) -> None:
-    backlog = queue_without_sending(consented, env, senders, 2)
+    # Queued as commands would have left them, with no sender for them.
+    backlog = put_records(Outbox(state_dir / "outbox"), 2, timed_receiver.url)
     timed_receiver.answer(then=Answer(behaviour="hang"))
     stuck = flush(consented, env, timeout=2)
     assert (stuck.sent, stuck.left) == (0, 2)
@@ -258,6 +251,7 @@ def test_flush_with_a_short_timeout_gives_up_on_a_silent_endpoint_and_keeps_the_
     assert_delivered_exactly(timed_receiver, backlog)
 
 
+@pytest.mark.slow
 def test_a_piped_command_ends_while_its_sender_still_waits(
     consented: Path,
     env: dict[str, str],
@@ -289,26 +283,27 @@ def test_a_piped_command_ends_while_its_sender_still_waits(
 # Commands side by side --------------------------------------------------------
 
 
-def test_ten_commands_side_by_side_deliver_ten_distinct_events(
+@pytest.mark.slow
+def test_commands_side_by_side_deliver_one_distinct_event_each(
     consented: Path,
     env: dict[str, str],
     receiver: HeapReceiver,
     senders: Senders,
     state_dir: Path,
 ) -> None:
-    # The flapping-endpoint test in test_endpoint_faults runs thirty; ten are
-    # enough here to have commands and senders overlap.
-    runs = run_in_parallel(10, 5, consented, env, "info")
-    assert [run.result.returncode for run in runs] == [0] * 10
+    # The flapping-endpoint test in test_endpoint_faults races twenty senders;
+    # three commands, all at once, are enough here to have commands overlap.
+    runs = run_in_parallel(3, 3, consented, env, "info")
+    assert [run.result.returncode for run in runs] == [0] * 3
     assert max_overlap(runs) >= 2, "the commands did not run side by side"
 
-    receiver.wait_for(10, seconds=120)
+    receiver.wait_for(3, seconds=120)
     wait_until_outbox_empty(state_dir)
     senders.wait_until_gone()
     keys = accepted_keys(receiver)
-    assert len(keys) == 10
+    assert len(keys) == 3
     assert_delivered_exactly(receiver, keys)
-    assert len(receiver.posted_keys) == 10  # every answer was 200: nothing re-posted
+    assert len(receiver.posted_keys) == 3  # every answer was 200: nothing re-posted
     commands = {event["properties"]["command"] for event in receiver.accepted}
     assert commands == {"kedro info"}
     assert os.listdir(state_dir / "outbox") == []
@@ -339,14 +334,7 @@ def write_backlog(directory: Path, records: list[dict[str, Any]]) -> list[str]:
     return keys
 
 
-def put_records(outbox: Outbox, count: int, padding: int = 0) -> list[str]:
-    """Queue ``count`` records with the real ``Outbox.put``; return their keys."""
-    keys = []
-    for _ in range(count):
-        record = synthetic_record("http://127.0.0.1:9/unused", padding)
-        outbox.put(record)
-        keys.append(record["event"]["idempotency_key"])
-    return keys
+UNUSED = "http://127.0.0.1:9/unused"
 
 
 def test_the_synthetic_backlog_is_in_the_outbox_s_own_format(tmp_path: Path) -> None:
@@ -363,14 +351,14 @@ def test_the_synthetic_backlog_is_in_the_outbox_s_own_format(tmp_path: Path) -> 
 
 def test_trim_keeps_the_newest_events_up_to_the_event_cap(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox")
-    keys = put_records(outbox, 8)
+    keys = put_records(outbox, 8, UNUSED)
     assert outbox.trim(max_events=5, max_bytes=MAX_BYTES) == 3
     assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys[3:]
 
 
 def test_trim_drops_the_oldest_until_within_the_byte_cap(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox")
-    keys = put_records(outbox, 6, padding=2)
+    keys = put_records(outbox, 6, UNUSED, padding=2)
     sizes = [path.stat().st_size for path in outbox.files()]
     cap = sum(sizes[-2:]) + sizes[0] // 2  # room for two records and a half
     assert outbox.trim(max_events=MAX_EVENTS, max_bytes=cap) == 4
@@ -381,7 +369,7 @@ def test_trim_leaves_an_outbox_within_bounds_and_temporaries_alone(
     tmp_path: Path,
 ) -> None:
     outbox = Outbox(tmp_path / "outbox")
-    keys = put_records(outbox, 3)
+    keys = put_records(outbox, 3, UNUSED)
     temporary = outbox.directory / ".tmp-00000000000000000000-abc.json-1-ff"
     temporary.write_bytes(b"x" * 10_000)
     exact = sum(path.stat().st_size for path in outbox.files())
@@ -433,7 +421,7 @@ def test_a_passing_read_error_never_costs_an_event(
 ) -> None:
     """The operating system fails the read once (the far edge); the event stays."""
     outbox = Outbox(tmp_path / "outbox")
-    [first, second] = put_records(outbox, 2)
+    [first, second] = put_records(outbox, 2, UNUSED)
     failing = outbox.files()[0]
     real_open = os.open
 
@@ -456,31 +444,32 @@ def test_a_passing_read_error_never_costs_an_event(
     assert outbox.count() == 2  # read at last: counted again
 
 
-def test_a_flush_trims_an_outbox_over_the_event_cap_before_sending(
-    project: Path, env: dict[str, str], receiver: HeapReceiver, state_dir: Path
+def test_a_drain_trims_an_outbox_over_the_event_cap_before_sending(
+    tmp_path: Path, receiver: HeapReceiver
 ) -> None:
+    """The drain every sender and flush runs, in this process, over real HTTP."""
     over = MAX_EVENTS + 50
     keys = write_backlog(
-        state_dir / "outbox", [synthetic_record(receiver.url) for _ in range(over)]
+        tmp_path / "outbox", [synthetic_record(receiver.url) for _ in range(over)]
     )
-    result = flush(project, env, timeout=120)
+    result = drain_here(Outbox(tmp_path / "outbox"), 120)
     assert (result.sent, result.left) == (MAX_EVENTS, 0)
     assert receiver.posted_keys == keys[50:]  # the 50 oldest were never posted
     assert len(receiver.accepted) == MAX_EVENTS
-    assert queued_keys(state_dir) == []
+    assert queued_keys(tmp_path) == []
 
 
-def test_a_flush_trims_an_outbox_over_the_byte_cap_before_sending(
-    project: Path, env: dict[str, str], receiver: HeapReceiver, state_dir: Path
+def test_a_drain_trims_an_outbox_over_the_byte_cap_before_sending(
+    tmp_path: Path, receiver: HeapReceiver
 ) -> None:
     records = [synthetic_record(receiver.url, padding=200) for _ in range(30)]
-    keys = write_backlog(state_dir / "outbox", records)
-    sizes = [path.stat().st_size for path in sorted((state_dir / "outbox").iterdir())]
+    keys = write_backlog(tmp_path / "outbox", records)
+    sizes = [path.stat().st_size for path in sorted((tmp_path / "outbox").iterdir())]
     assert sum(sizes) > MAX_BYTES
     dropped = next(n for n in range(len(sizes)) if sum(sizes[n:]) <= MAX_BYTES)
     assert dropped > 0
 
-    result = flush(project, env, timeout=120)
+    result = drain_here(Outbox(tmp_path / "outbox"), 120)
     assert (result.sent, result.left) == (len(keys) - dropped, 0)
     assert receiver.posted_keys == keys[dropped:]
-    assert queued_keys(state_dir) == []
+    assert queued_keys(tmp_path) == []

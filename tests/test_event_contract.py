@@ -12,6 +12,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from kedro_telemetry import counts, events, project
+from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver, contract_violations
 from tests.support.kedro_env import kedro
 
@@ -39,21 +40,13 @@ def sent_fields(event: dict[str, object]) -> set[str]:
     return names | (set(event) & TOP_LEVEL)
 
 
-def test_the_readme_table_lists_exactly_the_fields_of_a_real_event(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
+@pytest.mark.slow
+def test_a_real_event_has_the_readme_s_fields_and_keeps_to_heaps_shapes(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    assert kedro("run", "--params=token=s3cret", cwd=project, env=env).returncode == 0
+    assert kedro("run", "--params=token=s3cret", cwd=consented, env=env).returncode == 0
     [event] = receiver.wait_for(1)
     assert sent_fields(event) == documented_fields()
-
-
-def test_a_real_event_keeps_to_heaps_shapes(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    assert kedro("run", cwd=project, env=env).returncode == 0
-    [event] = receiver.wait_for(1)
     assert contract_violations({"app_id": "2388822444", "events": [event]}) == []
     assert receiver.requests[0]["app_id"] == "2388822444"
     stamp = datetime.fromisoformat(event["timestamp"])
@@ -63,10 +56,11 @@ def test_a_real_event_keeps_to_heaps_shapes(
     assert re.fullmatch(r"[0-9a-f]{64}", event["properties"]["username"])
 
 
+@pytest.mark.slow
 def test_the_app_id_can_name_a_development_app(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     env["KEDRO_TELEMETRY_APP_ID"] = "12345"
     assert kedro("info", cwd=project, env=env).returncode == 0
     receiver.wait_for(1)
@@ -188,3 +182,30 @@ def test_a_pipeline_filter_sends_no_pipeline_counts() -> None:
         "number_of_nodes": 4,
         "number_of_pipelines": 2,
     }
+
+
+def test_tools_and_example_pipeline_are_read_as_kedro_names_only(
+    project: Path,
+) -> None:
+    """Kedro writes ``tools`` as the text of a Python list; a person may add to it.
+
+    In this process, through Kedro's own reading of ``pyproject.toml``, the one
+    the CLI hands the plugin too.
+    """
+    from kedro_telemetry.project import metadata_at, project_properties
+
+    pyproject = project / "pyproject.toml"
+    text = pyproject.read_text()
+    assert "tools = \"['None']\"" in text and 'example_pipeline = "False"' in text
+    pyproject.write_text(
+        text.replace(
+            "tools = \"['None']\"",
+            "tools = \"['Linting', 'Testing', 'Moonshot Lab toolkit']\"",
+        ).replace('example_pipeline = "False"', 'example_pipeline = "True"')
+    )
+
+    properties = project_properties(metadata_at(project))
+
+    assert properties["tools"] == "Linting, Testing, custom"
+    assert properties["example_pipeline"] == "true"
+    assert "Moonshot" not in str(properties)

@@ -1,10 +1,10 @@
 """The plugin writes nothing in a project but ``.telemetry``, and writes safely.
 
-- With consent, ``kedro info`` and ``kedro run`` leave every project file exactly
-  as the same command leaves it with the plugin's hooks blocked (Kedro itself
-  writes bytecode caches), ``pyproject.toml`` first, even when it holds a
-  ``[tool.kedro_telemetry]`` table; after the question, ``.telemetry`` is the
-  only new file.
+- With consent, ``kedro run`` (every hook of the plugin at work) leaves every
+  project file exactly as the same command leaves it with the plugin's hooks
+  blocked (Kedro itself writes bytecode caches), ``pyproject.toml`` first, even
+  when it holds a ``[tool.kedro_telemetry]`` table; after the question,
+  ``.telemetry`` is the only new file.
 - ``write_atomically``: a failed or killed write leaves the old file whole, and
   a failure leaves no temporary file; the one a kill leaves is ignored by the
   outbox and removed once stale. A full disk is played by a tiny tmpfs.
@@ -25,6 +25,7 @@ import subprocess
 import textwrap
 import time
 import uuid
+from collections.abc import Callable
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -34,6 +35,7 @@ import pytest
 from kedro_telemetry import files
 from kedro_telemetry.files import write_atomically
 from kedro_telemetry.outbox import Outbox
+from tests.support.consent_files import give_consent
 from tests.support.hardening import (
     PYTHON,
     outbox_entries,
@@ -44,7 +46,6 @@ from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro, kedro_without_hooks
 from tests.support.terminal import QUESTION, on_terminal
 
-COMMANDS = ("info", "run")
 OLD = b"consent: false\n"
 NEW = b"consent: true\n" + b"# padding\n" * 1000
 
@@ -66,25 +67,33 @@ def only_name_left(directory: Path, name: str) -> None:
 # Project files ------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("command", COMMANDS)
+def with_a_telemetry_table(project: Path) -> None:
+    """A ``[tool.kedro_telemetry]`` table, as a person might add one."""
+    with (project / "pyproject.toml").open("a") as handle:
+        handle.write('\n[tool.kedro_telemetry]\nconsent = false\nidentity = "abc"\n')
+
+
+@pytest.mark.slow
 def test_a_consented_command_leaves_the_project_as_kedro_alone_would(
-    project_template: Path,
-    tmp_path: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    command: str,
+    project_template: Path, tmp_path: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    """Both runs use the same path in turn: bytecode caches embed the source path."""
+    """Both runs use the same path in turn: bytecode caches embed the source path.
+
+    The project's ``pyproject.toml`` holds a ``[tool.kedro_telemetry]`` table,
+    which the plugin never reads nor rewrites.
+    """
     place = tmp_path / "work" / "spaceship-log"
     fresh_copy(project_template, place)
-    baseline = kedro_without_hooks(command, cwd=place, env=env)
+    with_a_telemetry_table(place)
+    baseline = kedro_without_hooks("run", cwd=place, env=env)
     assert baseline.returncode == 0, baseline.stderr
     without_plugin = tree_digest(place)
 
     fresh_copy(project_template, place)
-    (place / ".telemetry").write_text("consent: true\n")
+    with_a_telemetry_table(place)
+    give_consent(place)
     pyproject_before = (place / "pyproject.toml").stat()
-    result = kedro(command, cwd=place, env=env)
+    result = kedro("run", cwd=place, env=env)
     assert result.returncode == 0, result.stderr
 
     assert receiver.wait_for(1) != [], "the plugin must have been at work"
@@ -95,24 +104,7 @@ def test_a_consented_command_leaves_the_project_as_kedro_alone_would(
     assert pyproject_after.st_ino == pyproject_before.st_ino
 
 
-def test_a_tool_kedro_telemetry_table_in_pyproject_is_never_rewritten(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    pyproject = project / "pyproject.toml"
-    with pyproject.open("a") as handle:
-        handle.write('\n[tool.kedro_telemetry]\nconsent = false\nidentity = "abc"\n')
-    content, before = pyproject.read_bytes(), pyproject.stat()
-    (project / ".telemetry").write_text("consent: true\n")
-
-    for command in COMMANDS:
-        assert kedro(command, cwd=project, env=env).returncode == 0
-
-    assert len(receiver.wait_for(2)) == 2, "the plugin must have been at work"
-    after = pyproject.stat()
-    assert pyproject.read_bytes() == content
-    assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
-
-
+@pytest.mark.slow
 def test_answering_the_question_adds_the_consent_file_and_nothing_else(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -146,48 +138,37 @@ def old_file(tmp_path: Path) -> Path:
     return path
 
 
-def test_a_failed_fsync_leaves_the_old_file_and_no_temporary(
-    old_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def disk_full(descriptor: int) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+def _raising(error: BaseException) -> Callable[..., None]:
+    def fail(*_: object) -> None:
+        raise error
 
-    monkeypatch.setattr(files.os, "fsync", disk_full)
-    with pytest.raises(OSError, match="No space"):
+    return fail
+
+
+# The operating system fails one step (the far edge), or the user interrupts it.
+WRITE_FAULTS = {
+    "failed-fsync": ("fsync", OSError(errno.ENOSPC, "No space left on device")),
+    "failed-rename": ("replace", OSError(errno.EIO, "Input/output error")),
+    "interrupt-mid-write": ("fsync", KeyboardInterrupt()),
+}
+
+
+@pytest.mark.parametrize("fault", WRITE_FAULTS.values(), ids=WRITE_FAULTS.keys())
+def test_a_failed_write_leaves_the_old_file_and_no_temporary(
+    old_file: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    fault: tuple[str, BaseException],
+) -> None:
+    step, error = fault
+    monkeypatch.setattr(files.os, step, _raising(error))
+    with pytest.raises(type(error)):
         write_atomically(old_file, NEW)
 
     assert old_file.read_bytes() == OLD
     only_name_left(old_file.parent, old_file.name)
 
 
-def test_a_failed_rename_leaves_the_old_file_and_no_temporary(
-    old_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def refuse(source: object, destination: object) -> None:
-        raise OSError(errno.EIO, "Input/output error")
-
-    monkeypatch.setattr(files.os, "replace", refuse)
-    with pytest.raises(OSError, match="Input/output"):
-        write_atomically(old_file, NEW)
-
-    assert old_file.read_bytes() == OLD
-    only_name_left(old_file.parent, old_file.name)
-
-
-def test_an_interrupt_mid_write_leaves_the_old_file_and_no_temporary(
-    old_file: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    def interrupted(descriptor: int) -> None:
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(files.os, "fsync", interrupted)
-    with pytest.raises(KeyboardInterrupt):
-        write_atomically(old_file, NEW)
-
-    assert old_file.read_bytes() == OLD
-    only_name_left(old_file.parent, old_file.name)
-
-
+@pytest.mark.slow
 def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> None:
     """A real ENOSPC: a 64 KiB tmpfs in a private mount namespace cannot take 1 MB."""
     if shutil.which("unshare") is None:
@@ -253,6 +234,7 @@ def _killed_mid_write(target: Path, code: str) -> None:
         writer.wait(30)
 
 
+@pytest.mark.slow
 def test_a_kill_mid_write_leaves_the_old_consent_file_whole(old_file: Path) -> None:
     _killed_mid_write(
         old_file,
@@ -267,6 +249,7 @@ def test_a_kill_mid_write_leaves_the_old_consent_file_whole(old_file: Path) -> N
     assert stray.startswith(".tmp-.telemetry-")
 
 
+@pytest.mark.slow
 def test_a_kill_mid_queue_leaves_a_temporary_the_outbox_ignores_then_removes(
     tmp_path: Path,
 ) -> None:
@@ -300,12 +283,13 @@ def mode_of(path: Path) -> int:
     return stat.S_IMODE(path.stat().st_mode)
 
 
+@pytest.mark.slow
 def test_outbox_files_are_private_whatever_the_umask(
     project: Path, env: dict[str, str], receiver: HeapReceiver, state_dir: Path
 ) -> None:
     """Under umask 0; the receiver answers 404, on which the sender keeps the event."""
     receiver.answer(then=Answer(404))
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
 
     result = run([KEDRO_EXECUTABLE, "info"], cwd=project, env=env,
                  preexec_fn=lambda: os.umask(0))  # fmt: skip
@@ -359,6 +343,7 @@ def corrupt_outbox(state_dir: Path, receiver: HeapReceiver) -> Path:
     return outbox
 
 
+@pytest.mark.slow
 def test_corrupt_outbox_files_are_skipped_and_the_good_events_still_arrive(
     project: Path,
     env: dict[str, str],
@@ -366,7 +351,7 @@ def test_corrupt_outbox_files_are_skipped_and_the_good_events_still_arrive(
     corrupt_outbox: Path,
     state_dir: Path,
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     result = kedro("info", cwd=project, env=env)
     assert result.returncode == 0, result.stderr
 
@@ -386,6 +371,7 @@ def test_corrupt_outbox_files_are_skipped_and_the_good_events_still_arrive(
     }
 
 
+@pytest.mark.slow
 def test_the_sender_survives_a_corrupt_outbox_on_its_own(
     env: dict[str, str], receiver: HeapReceiver, corrupt_outbox: Path
 ) -> None:

@@ -17,32 +17,24 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry.outbox import Outbox
+from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import (
+    QUEUE_ONE,
     FlushResult,
     Senders,
     TimedReceiver,
     assert_nothing_stored_twice,
-    consent,
     flush,
-    queue_without_sending,
+    put_records,
     queued_keys,
     wait_until,
 )
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import run
 
+pytestmark = pytest.mark.slow
+
 _STARTED = re.compile(r"sender \d+ started")
-
-QUEUE_ONE = """
-def queue(key):
-    from datetime import datetime, timezone
-    from kedro_telemetry.delivery import queue_event as deliver
-    from kedro_telemetry.events import build_event
-
-    deliver(build_event("CLI command", identity="0" * 64,
-                        properties={"command": "kedro info"},
-                        timestamp=datetime.now(timezone.utc), idempotency_key=key))
-"""
 
 # One command of the crowd: it queues its event when told to, and lives on
 # until told to exit, as a command still shutting down would.
@@ -224,8 +216,9 @@ def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
     the lock taken would leave it; once the flush lets go, it must wake a
     sender for it.
     """
-    consent(project)
-    [first] = queue_without_sending(project, env, senders, 1)
+    give_consent(project)
+    # Queued as a command would have left it, with no sender for it.
+    [first] = put_records(Outbox(state_dir / "outbox"), 1, timed_receiver.url)
     timed_receiver.answer(Answer(behaviour="slow"), then=Answer())
     done: list[FlushResult] = []
     flushing = threading.Thread(

@@ -1,8 +1,10 @@
 """kedro-telemetry 0.9.0's names, as the tools of the Kedro ecosystem import them.
 
-Each import statement below is copied from a real caller; each runs in a real
-interpreter against a real project, and what it does is checked at the local
-Heap receiver, for a user who said yes, one who said no and one who did not say.
+Each import statement below is copied from a real caller, and runs in this
+interpreter. What the names do is checked for a user who said yes (in a real
+interpreter against a real project, at the local Heap receiver), and for one
+who said no, one who did not say and one whose environment opts out (in this
+process, where nothing may be sent).
 """
 
 from __future__ import annotations
@@ -15,10 +17,12 @@ from typing import Any
 
 import pytest
 
+from kedro_telemetry import environment
 from kedro_telemetry.events import sha256_hex
+from tests.support.consent_files import give_consent, write_user_wide
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.help_text import assert_kedros_help_unchanged
-from tests.support.kedro_env import python_code
+from tests.support.kedro_env import python_code, state_dir_of
 
 IMPORTS = {
     "kedro-viz": "from kedro_telemetry.plugin import "
@@ -42,21 +46,16 @@ def last_line(result: subprocess.CompletedProcess[str]) -> str:
 
 
 @pytest.mark.parametrize("statement", IMPORTS.values(), ids=IMPORTS.keys())
-def test_every_0_9_0_import_statement_works(
-    statement: str, project: Path, env: dict[str, str]
-) -> None:
-    result = python_code(statement + "\nprint('imported')", cwd=project, env=env)
-    assert result.returncode == 0, result.stderr
-    assert last_line(result) == "imported"
+def test_every_0_9_0_import_statement_works(statement: str) -> None:
+    exec(statement, {})  # raises ImportError if a name is missing
 
 
-def test_project_metadata_is_kedros_own(project: Path, env: dict[str, str]) -> None:
-    code = (
-        "from kedro.framework.startup import ProjectMetadata as kedros\n"
-        "from kedro_telemetry.plugin import ProjectMetadata\n"
-        "print(ProjectMetadata is kedros)"
-    )
-    assert last_line(python_code(code, cwd=project, env=env)) == "True"
+def test_project_metadata_is_kedros_own() -> None:
+    from kedro.framework.startup import ProjectMetadata as kedros
+
+    from kedro_telemetry.plugin import ProjectMetadata
+
+    assert ProjectMetadata is kedros
 
 
 # Everything a caller of the 0.9.0 names can observe, as JSON on stdout.
@@ -85,8 +84,7 @@ report = {
 print(json.dumps(report))
 """
 
-CONSENT_STATES = {
-    "consented": ("consent: true\n", {}),
+NOT_CONSENTED = {
     "opted-out": ("consent: false\n", {}),
     "undecided": (None, {}),
     "do-not-track": ("consent: true\n", {"DO_NOT_TRACK": "1"}),
@@ -96,7 +94,7 @@ CONSENT_STATES = {
 def home_files(env: dict[str, str]) -> set[str]:
     """Every file under the home directory but the outbox (the queue is ours)."""
     home = Path(env["HOME"])
-    state = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    state = state_dir_of(env)
     return {
         str(path.relative_to(home))
         for path in home.rglob("*")
@@ -104,21 +102,11 @@ def home_files(env: dict[str, str]) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("state", CONSENT_STATES, ids=CONSENT_STATES.keys())
-def test_the_0_9_0_names_follow_consent_and_write_no_file(
-    state: str, project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    consent_file, variables = CONSENT_STATES[state]
-    if consent_file is not None:
-        (project / ".telemetry").write_text(consent_file)
-    project_files = {p: p.read_bytes() for p in project.rglob("*") if p.is_file()}
-    before = home_files(env)
+def project_files(project: Path) -> dict[Path, bytes]:
+    return {path: path.read_bytes() for path in project.rglob("*") if path.is_file()}
 
-    result = python_code(PROBE, cwd=project, env={**env, **variables})
 
-    assert result.returncode == 0, result.stderr
-    report = json.loads(last_line(result))
-    consented = state == "consented"
+def assert_what_every_caller_sees(report: dict[str, Any], consented: bool) -> None:
     assert report["consent"] is consented  # undecided is no, never an implied yes
     assert report["identity"] == sha256_hex(socket.gethostname())
     assert report["app_id"] == "2388822444"
@@ -127,15 +115,52 @@ def test_the_0_9_0_names_follow_consent_and_write_no_file(
     assert report["bad_name"] is False
     assert report["bad_properties"] is False
     assert report["valid"] == [True, False, False]
-    assert home_files(env) == before  # 0.9.0 wrote ~/.config/kedro/telemetry.toml
-    assert {p: p.read_bytes() for p in project.rglob("*") if p.is_file()} == (
-        project_files
+
+
+@pytest.mark.parametrize("state", NOT_CONSENTED, ids=NOT_CONSENTED.keys())
+def test_without_consent_the_0_9_0_names_send_nothing_and_write_no_file(
+    state: str,
+    project: Path,
+    in_process_home: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """In this process: nothing may be queued, so no sender could start."""
+    env = in_process_home
+    consent_file, variables = NOT_CONSENTED[state]
+    if consent_file is not None:
+        (project / ".telemetry").write_text(consent_file)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.chdir(project)
+    before_project, before_home = project_files(project), home_files(env)
+
+    exec(PROBE, {})
+
+    report = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
+    assert_what_every_caller_sees(report, consented=False)
+    assert report["properties"] == {}
+    assert home_files(env) == before_home  # 0.9.0 wrote ~/.config/kedro/telemetry.toml
+    assert project_files(project) == before_project
+    state_dir = state_dir_of(env)
+    assert not (state_dir / "outbox").exists() or not any(
+        (state_dir / "outbox").iterdir()
     )
-    if not consented:
-        assert report["properties"] == {}
-        receiver.wait_for(1, seconds=2)
-        assert receiver.accepted == []
-        return
+
+
+@pytest.mark.slow
+def test_with_consent_the_0_9_0_names_send_and_write_no_file(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
+) -> None:
+    before_project, before_home = project_files(consented), home_files(env)
+
+    result = python_code(PROBE, cwd=consented, env=env)
+
+    assert result.returncode == 0, result.stderr
+    report = json.loads(last_line(result))
+    assert_what_every_caller_sees(report, consented=True)
+    assert home_files(env) == before_home  # 0.9.0 wrote ~/.config/kedro/telemetry.toml
+    assert project_files(consented) == before_project
     assert report["properties"]["package_name"] == sha256_hex("spaceship_log")
     assert report["properties"]["telemetry_version"] == "1.0.0"
     events = {event["event"]: event for event in receiver.wait_for(2)}
@@ -151,12 +176,11 @@ def test_the_0_9_0_names_follow_consent_and_write_no_file(
     assert events["Viz page"]["properties"]["page"] == "flow"
 
 
+@pytest.mark.slow
 def test_the_user_wide_setting_counts_for_callers_outside_a_project(
     tmp_path: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    user_file = Path(env["XDG_CONFIG_HOME"]) / "kedro" / "telemetry.yml"
-    user_file.parent.mkdir(parents=True)
-    user_file.write_text("consent: true\n")
+    write_user_wide(env, True)
     code = (
         "from kedro_telemetry.plugin import _check_for_telemetry_consent as check\n"
         "from kedro_telemetry.api import send_telemetry_event as send\n"
@@ -168,16 +192,24 @@ def test_the_user_wide_setting_counts_for_callers_outside_a_project(
     assert event["properties"]["n"].startswith("<object object at")
 
 
-def test_ci_detection_is_the_plugins_own(tmp_path: Path, env: dict[str, str]) -> None:
-    code = (
-        "from kedro_telemetry.plugin import _is_known_ci_env, KNOWN_CI_ENV_VAR_KEYS\n"
-        "print(_is_known_ci_env(KNOWN_CI_ENV_VAR_KEYS), _is_known_ci_env({'MY_CI'}))"
-    )
-    assert last_line(python_code(code, cwd=tmp_path, env=env)).split() == ["False"] * 2
-    ci = python_code(code, cwd=tmp_path, env={**env, "GITLAB_CI": "true"})
-    assert last_line(ci).split() == ["True", "True"]
-    mine = python_code(code, cwd=tmp_path, env={**env, "MY_CI": "1"})
-    assert last_line(mine).split() == ["False", "True"]
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [({}, (False, False)), ({"GITLAB_CI": "true"}, (True, True)),
+     ({"MY_CI": "1"}, (False, True))],
+)  # fmt: skip
+def test_ci_detection_is_the_plugins_own(
+    monkeypatch: pytest.MonkeyPatch,
+    variables: dict[str, str],
+    expected: tuple[bool, bool],
+) -> None:
+    from kedro_telemetry.plugin import KNOWN_CI_ENV_VAR_KEYS, _is_known_ci_env
+
+    for name in (*environment.CI_VARIABLES, "MY_CI"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    found = (_is_known_ci_env(KNOWN_CI_ENV_VAR_KEYS), _is_known_ci_env({"MY_CI"}))
+    assert found == expected
 
 
 # ``kedro run`` inside the probe's own interpreter, after the probe's set-up.
@@ -193,7 +225,7 @@ def consented_run_in_process(
     setup: str, project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, Any]]:
     """The probe's output and the one event its consented ``kedro run`` sent."""
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     result = python_code(setup + KEDRO_RUN, cwd=project, env=env)
     assert result.returncode == 0, result.stderr
     (event,) = receiver.wait_for(1)
@@ -212,6 +244,7 @@ for name in plugin.__all__:
 """
 
 
+@pytest.mark.slow
 def test_patching_the_0_9_0_names_changes_nothing(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -232,6 +265,7 @@ atexit.register(report)
 """
 
 
+@pytest.mark.slow
 def test_the_hooks_never_import_the_compatibility_module(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -245,6 +279,7 @@ def test_the_hooks_never_import_the_compatibility_module(
     assert event["properties"]["command"] == "kedro run"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("where", ["project", "outside"])
 def test_kedro_help_reads_as_kedro_wrote_it(
     where: str, project: Path, tmp_path: Path, env: dict[str, str]

@@ -13,6 +13,8 @@
   hooks, a session run without the CLI, the public API), and the project's
   statistics (the 0.2.2 regression) are never even computed; a spy on every
   collecting step proves it, and the same spy with consent proves it watches.
+  Both kinds of no (``consent.decide`` tells them apart, and its tests show
+  that neither collects) are shared out among the paths, one real run each.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from hypothesis import strategies as st
 from kedro.framework.cli.cli import KedroCLI
 
 from kedro_telemetry.masking import MASK, mask_command
+from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import settle
 from tests.support.hardening import (
     RawRecordingReceiver,
@@ -43,7 +46,7 @@ from tests.support.hardening import (
     python_snippet,
 )
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
+from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro, state_dir_of
 
 ALWAYS_KEPT = ("--help", "-h", "--version", "-V")
 SECRET_PREFIX = "s3cret"
@@ -342,10 +345,11 @@ def _appears(word: str, body: bytes) -> bool:
     return re.search(rf"(?<![a-z0-9]){re.escape(word)}(?![a-z0-9])", text) is not None
 
 
+@pytest.mark.slow
 def test_no_byte_sent_names_the_host_the_user_the_project_or_a_secret(
     project: Path, env: dict[str, str], raw_receiver: RawRecordingReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     secrets = ["s3cret-key", "s3cret-value-9f2", "s3cret-command", "s3cret-flag-7"]
     run = kedro(
         "run",
@@ -403,7 +407,6 @@ COLLECTING_STEPS = (
     "kedro_telemetry.outbox:Outbox.put",
     "kedro_telemetry.spawn:start_sender",
 )
-NO_CONSENT = ["no-file", "consent-false"]
 
 SESSION_RUN = """
 from pathlib import Path
@@ -484,10 +487,8 @@ def pipeline_readers(env: dict[str, str]) -> set[str]:
 
 
 def decide(project: Path, consent: str) -> None:
-    if consent == "consent-false":
-        (project / ".telemetry").write_text("consent: false\n")
-    elif consent == "consent-true":
-        (project / ".telemetry").write_text("consent: true\n")
+    if consent != "no-file":
+        give_consent(project, consent == "consent-true")
 
 
 def api_answers(result: subprocess.CompletedProcess[str]) -> list[str]:
@@ -506,8 +507,10 @@ def spied_snippet(code: str, marker: Path) -> str:
     return f"from kedro_with_fault import install\n{spies}\n{textwrap.dedent(code)}"
 
 
-@pytest.mark.parametrize("command", ["info", "run"])
-@pytest.mark.parametrize("consent", NO_CONSENT)
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("consent", "command"), [("no-file", "run"), ("consent-false", "info")]
+)
 def test_without_consent_the_cli_collects_nothing(
     project: Path,
     env: dict[str, str],
@@ -525,9 +528,10 @@ def test_without_consent_the_cli_collects_nothing(
     assert spy.returncode == 0, spy.stderr
 
     assert steps_reached(marker) == set()
-    assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")
+    assert_nothing_sent(receiver, state_dir_of(env))
 
 
+@pytest.mark.slow
 def test_with_consent_the_cli_spy_sees_every_step(
     project: Path, env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
 ) -> None:
@@ -543,8 +547,12 @@ def test_with_consent_the_cli_spy_sees_every_step(
     assert len(receiver.wait_for(1)) == 1
 
 
-@pytest.mark.parametrize("consent", NO_CONSENT)
-@pytest.mark.parametrize("code", [SESSION_RUN, PUBLIC_API], ids=["session-run", "api"])
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("consent", "code"),
+    [("no-file", SESSION_RUN), ("consent-false", PUBLIC_API)],
+    ids=["session-run-no-file", "api-consent-false"],
+)
 def test_without_consent_a_session_or_a_plugin_collects_nothing(
     project: Path,
     env: dict[str, str],
@@ -562,9 +570,10 @@ def test_without_consent_a_session_or_a_plugin_collects_nothing(
         assert api_answers(result) == ["False", "False"]
 
     assert steps_reached(marker) == set()
-    assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")
+    assert_nothing_sent(receiver, state_dir_of(env))
 
 
+@pytest.mark.slow
 def test_a_consented_session_run_sends_one_project_run_event_with_statistics(
     project: Path, env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
 ) -> None:
@@ -585,6 +594,7 @@ def test_a_consented_session_run_sends_one_project_run_event_with_statistics(
     assert "kedro_telemetry.project:metadata_at" in steps_reached(marker)
 
 
+@pytest.mark.slow
 def test_a_consented_plugin_event_is_sent(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -605,20 +615,18 @@ def recording_project(project: Path, env: dict[str, str], tmp_path: Path) -> Pat
     return project
 
 
-@pytest.mark.parametrize("consent", NO_CONSENT)
+@pytest.mark.slow
 def test_without_consent_the_pipelines_are_never_counted(
     recording_project: Path,
     env: dict[str, str],
     receiver: HeapReceiver,
     tmp_path: Path,
-    consent: str,
 ) -> None:
     """kedro-telemetry 0.2.2 counted the project before asking.
 
     A session that only builds its catalog runs the plugin's catalog hook; Kedro
     reads the pipelines itself there, and the plugin must not.
     """
-    decide(recording_project, consent)
     marker = tmp_path / "steps"
     result = python_snippet(
         spied_snippet(CATALOG_ONLY, marker), cwd=recording_project, env=env
@@ -628,9 +636,10 @@ def test_without_consent_the_pipelines_are_never_counted(
 
     assert pipeline_readers(env) == {"kedro"}
     assert steps_reached(marker) == set()
-    assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")
+    assert_nothing_sent(receiver, state_dir_of(env))
 
 
+@pytest.mark.slow
 def test_with_consent_the_plugin_counts_the_pipelines(
     recording_project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:

@@ -2,6 +2,8 @@
 
 Kedro calls every registered hook object, so a project that also lists the
 hook in ``settings.py`` has it twice; the plugin must still send one event.
+The entry points alone are every other test's set-up (one event each, with
+its statistics: ``test_cli_event``, ``test_privacy``'s session run).
 """
 
 from __future__ import annotations
@@ -10,9 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import settle
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import PACKAGE, kedro, python_code
+
+pytestmark = pytest.mark.slow
 
 SETTINGS_HOOKS = (
     "\nfrom kedro_telemetry.hooks import KedroTelemetryHook\n"
@@ -24,7 +29,7 @@ SETTINGS_DISABLE = '\nDISABLE_HOOKS_FOR_PLUGINS = ("kedro-telemetry",)\n'
 def configure(project: Path, *snippets: str) -> None:
     settings = project / "src" / PACKAGE / "settings.py"
     settings.write_text(settings.read_text() + "".join(snippets))
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
 
 
 def only_event(receiver: HeapReceiver, env: dict[str, str]) -> dict[str, object]:
@@ -37,12 +42,11 @@ def only_event(receiver: HeapReceiver, env: dict[str, str]) -> dict[str, object]
 @pytest.mark.parametrize(
     ("snippets", "has_statistics"),
     [
-        ((), True),
         ((SETTINGS_HOOKS,), True),
         ((SETTINGS_DISABLE,), False),  # the CLI side only
         ((SETTINGS_HOOKS, SETTINGS_DISABLE), True),
     ],
-    ids=["entry-points", "entry-points+settings", "disabled", "disabled+settings"],
+    ids=["entry-points+settings", "disabled", "disabled+settings"],
 )
 def test_one_event_per_command_however_the_hooks_are_registered(
     project: Path,
@@ -74,14 +78,10 @@ with KedroSession.create(project_path=project) as session:
 """
 
 
-@pytest.mark.parametrize("snippets", [(), (SETTINGS_HOOKS,)], ids=["ep", "ep+settings"])
 def test_a_session_run_without_the_cli_sends_one_project_run_event(
-    project: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    snippets: tuple[str, ...],
+    project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    configure(project, *snippets)
+    configure(project, SETTINGS_HOOKS)
     result = python_code(SESSION_RUN, cwd=project, env=env)
     assert result.returncode == 0, result.stderr
     event = only_event(receiver, env)

@@ -16,9 +16,12 @@ import pytest
 
 from kedro_telemetry.sender_lock import SenderLock
 
-pytestmark = pytest.mark.skipif(
-    not SenderLock.CAN_HAND_DOWN, reason="Windows locks cannot be handed down"
-)
+pytestmark = [
+    pytest.mark.slow,
+    pytest.mark.skipif(
+        not SenderLock.CAN_HAND_DOWN, reason="Windows locks cannot be handed down"
+    ),
+]
 
 # Adopts the descriptor named on the command line, says whether that worked,
 # and holds the lock until its stdin closes.

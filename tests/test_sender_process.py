@@ -10,8 +10,13 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+import pytest
+
+from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import kedro, modules_at_exit, python_process
+
+pytestmark = pytest.mark.slow
 
 PARENT = """
 import sys
@@ -44,7 +49,7 @@ def test_the_sender_starts_work_only_once_its_parent_has_exited(
 def test_flush_takes_over_from_a_sender_that_is_backing_off(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     receiver.answer(Answer(429, headers={"Retry-After": "50"}), then=Answer())
     assert kedro("info", cwd=project, env=env).returncode == 0
     # The background sender got its 429 and now rests for 50 seconds...
@@ -61,7 +66,7 @@ def test_flush_takes_over_from_a_sender_that_is_backing_off(
 def test_the_foreground_imports_neither_the_sending_path_nor_cachetools(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     result, modules = modules_at_exit("info", cwd=project, env=env)
     assert result.returncode == 0, result.stderr
     assert modules & {"requests", "urllib3", "kedro_telemetry.drain"} == set()

@@ -10,10 +10,14 @@ import os
 import time
 from pathlib import Path
 
+import pytest
+
 from kedro_telemetry import environment
 from tests.support.delivery_tools import Senders, assert_nothing_stored_twice, consent
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import kedro
+
+pytestmark = pytest.mark.slow
 
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 

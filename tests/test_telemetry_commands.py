@@ -1,25 +1,31 @@
-"""``kedro telemetry status|enable|disable|show``, debug mode, and the public API."""
+"""``kedro telemetry status|enable|disable|show``, debug mode, and the public API.
+
+Each command is run for real; what ``status`` says in each state, that
+``enable`` and ``disable`` may be repeated, and that hand-edited files are
+shown without a traceback are checked through the command group in-process.
+"""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 
 from kedro_telemetry.outbox import Outbox
+from tests.support.consent_files import give_consent, user_wide_file, write_user_wide
 from tests.support.delivery_tools import settle
 from tests.support.hardening import assert_nothing_sent, normalised
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import kedro
-
-
-def user_wide_file(env: dict[str, str]) -> Path:
-    return Path(env["XDG_CONFIG_HOME"]) / "kedro" / "telemetry.yml"
+from tests.support.kedro_env import kedro, state_dir_of
 
 
 def outbox_files(env: dict[str, str]) -> list[Path]:
-    outbox = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry" / "outbox"
+    outbox = state_dir_of(env) / "outbox"
     return sorted(outbox.glob("*.json")) if outbox.exists() else []
 
 
@@ -43,32 +49,55 @@ def outside(tmp_path: Path) -> Path:
     return directory
 
 
-def test_status_names_the_setting_that_decided(
-    project: Path, env: dict[str, str]
-) -> None:
-    assert "not decided yet" in status(project, env)
+def invoke_here(project: Path, *args: str) -> Result:
+    """``kedro telemetry *args`` in this process, from ``project``."""
+    from click.testing import CliRunner
 
-    user_wide_file(env).parent.mkdir(parents=True)
-    user_wide_file(env).write_text("consent: true\n")
-    report = status(project, env)
+    from kedro_telemetry.cli import commands
+
+    before = os.getcwd()
+    os.chdir(project)
+    try:
+        return CliRunner().invoke(commands, ["telemetry", *args])
+    finally:
+        os.chdir(before)
+
+
+def status_here(project: Path) -> str:
+    """``kedro telemetry status`` in this process, from ``project``."""
+    result = invoke_here(project, "status")
+    assert result.exit_code == 0, result.output
+    return result.stdout
+
+
+def test_status_names_the_setting_that_decided(
+    project: Path, in_process_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In this process; the real command is run by the test after this one."""
+    env = in_process_home
+    assert "not decided yet" in status_here(project)
+
+    write_user_wide(env, True)
+    report = status_here(project)
     assert "is collected here" in report
     assert f"your user-wide setting {user_wide_file(env)}" in report
 
-    (project / ".telemetry").write_text("consent: false\n")
-    report = status(project, env)
+    give_consent(project, False)
+    report = status_here(project)
     assert "is not collected here" in report
     assert f"the project's .telemetry file {project / '.telemetry'}" in report
 
-    report = status(project, {**env, "KEDRO_DISABLE_TELEMETRY": "1"})
+    monkeypatch.setenv("KEDRO_DISABLE_TELEMETRY", "1")
+    report = status_here(project)
     assert "environment variable KEDRO_DISABLE_TELEMETRY" in report
     assert f"Endpoint: {env['KEDRO_TELEMETRY_ENDPOINT']}" in report
 
 
+@pytest.mark.slow
 def test_status_counts_the_outbox_and_the_last_delivery(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    assert "Last delivery: never" in status(project, env)
+    give_consent(project)
     assert kedro("info", cwd=project, env=env).returncode == 0
     receiver.wait_for(1)
     settle(env)  # the sender removes the event and logs it after the answer
@@ -81,34 +110,47 @@ def test_status_counts_the_outbox_and_the_last_delivery(
     assert "Waiting in the outbox: 1" in status(project, down)
 
 
-def test_enable_and_disable_write_the_project_file_only(
-    project: Path, env: dict[str, str]
+def choose_here(project: Path, *args: str) -> None:
+    """``kedro telemetry enable|disable [--global]`` in this process."""
+    result = invoke_here(project, *args)
+    assert result.exit_code == 0, result.output
+
+
+def test_enable_and_disable_are_idempotent_and_write_their_file_only(
+    project: Path, in_process_home: dict[str, str]
 ) -> None:
-    for _ in range(2):  # idempotent
-        result = kedro("telemetry", "disable", cwd=project, env=env)
-        assert result.returncode == 0, result.stderr
+    """In this process; the real commands are run by the test after this one."""
+    env = in_process_home
+    for _ in range(2):
+        choose_here(project, "disable")
         assert (project / ".telemetry").read_text() == "consent: false\n"
-    assert kedro("telemetry", "enable", cwd=project, env=env).returncode == 0
+    choose_here(project, "enable")
     assert (project / ".telemetry").read_text() == "consent: true\n"
     assert not user_wide_file(env).exists()
-
-
-def test_global_writes_the_user_wide_file_only(
-    project: Path, env: dict[str, str]
-) -> None:
+    (project / ".telemetry").unlink()
     for _ in range(2):
-        assert (
-            kedro("telemetry", "enable", "--global", cwd=project, env=env).returncode
-            == 0
-        )
+        choose_here(project, "enable", "--global")
         assert user_wide_file(env).read_text() == "consent: true\n"
-    assert (
-        kedro("telemetry", "disable", "--global", cwd=project, env=env).returncode == 0
-    )
+    choose_here(project, "disable", "--global")
     assert user_wide_file(env).read_text() == "consent: false\n"
     assert not (project / ".telemetry").exists()
 
 
+@pytest.mark.slow
+def test_enable_disable_and_global_write_their_file_only(
+    project: Path, env: dict[str, str]
+) -> None:
+    assert kedro("telemetry", "disable", cwd=project, env=env).returncode == 0
+    assert (project / ".telemetry").read_text() == "consent: false\n"
+    assert not user_wide_file(env).exists()
+    assert (
+        kedro("telemetry", "enable", "--global", cwd=project, env=env).returncode == 0
+    )
+    assert user_wide_file(env).read_text() == "consent: true\n"
+    assert (project / ".telemetry").read_text() == "consent: false\n"
+
+
+@pytest.mark.slow
 def test_outside_a_project_only_global_is_possible(
     outside: Path, env: dict[str, str]
 ) -> None:
@@ -122,6 +164,7 @@ def test_outside_a_project_only_global_is_possible(
     assert "your user-wide setting" in status(outside, env)
 
 
+@pytest.mark.slow
 def test_enable_warns_when_an_opt_out_variable_still_wins(
     project: Path, env: dict[str, str]
 ) -> None:
@@ -129,10 +172,11 @@ def test_enable_warns_when_an_opt_out_variable_still_wins(
     assert "DO_NOT_TRACK is set" in result.stdout
 
 
+@pytest.mark.slow
 def test_show_lists_what_the_receiver_got(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     for command in (("info",), ("run",)):
         assert kedro(*command, cwd=project, env=env).returncode == 0
         receiver.wait_for(len(receiver.accepted) + 1)
@@ -150,32 +194,25 @@ def test_show_lists_what_the_receiver_got(
     assert "kedro run" in table
 
 
-def test_show_lists_waiting_events(project: Path, env: dict[str, str]) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    env["KEDRO_TELEMETRY_ENDPOINT"] = "http://127.0.0.1:9/closed"
-    assert kedro("info", cwd=project, env=env).returncode == 0
-    result = kedro("telemetry", "show", "--json", cwd=project, env=env)
-    shown = json_output(result.stdout)
-    assert [row["state"] for row in shown] == ["waiting"]
-    assert shown[0]["properties"]["command"] == "kedro info"
-
-
+@pytest.mark.slow
 def test_debug_mode_prints_the_event_and_sends_nothing(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
+    consented: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    baseline: Callable[..., subprocess.CompletedProcess[str]],
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    plain = kedro("info", cwd=project, env={**env, "DO_NOT_TRACK": "1"})
-    debug = kedro("info", cwd=project, env={**env, "KEDRO_TELEMETRY_DEBUG": "1"})
+    debug = kedro("info", cwd=consented, env={**env, "KEDRO_TELEMETRY_DEBUG": "1"})
     assert debug.returncode == 0
-    assert normalised(debug.stdout) == normalised(plain.stdout)
+    assert normalised(debug.stdout) == normalised(baseline("info").stdout)
     start = debug.stderr.index("{")
     shown, _ = json.JSONDecoder().raw_decode(debug.stderr[start:])
     assert shown["event"] == "CLI command"
     assert shown["properties"]["command"] == "kedro info"
     assert shown["app_id"] == "2388822444"
-    assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")
+    assert_nothing_sent(receiver, state_dir_of(env))
 
 
+@pytest.mark.slow
 def test_another_plugin_can_send_an_event_under_the_users_consent(
     outside: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -184,8 +221,7 @@ def test_another_plugin_can_send_an_event_under_the_users_consent(
         result.stdout.strip().splitlines()[-1] == "queued: False"
     )  # nobody consented yet
 
-    user_wide_file(env).parent.mkdir(parents=True)
-    user_wide_file(env).write_text("consent: true\n")
+    write_user_wide(env, True)
     result = kedro("sample-ping", cwd=outside, env=env)
     assert result.stdout.strip().splitlines()[-1] == "queued: True"
     events = receiver.wait_for(2)
@@ -196,32 +232,37 @@ def test_another_plugin_can_send_an_event_under_the_users_consent(
 
 
 def test_the_api_honours_an_opt_out(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
+    project: Path, in_process_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    user_wide_file(env).parent.mkdir(parents=True)
-    user_wide_file(env).write_text("consent: true\n")
-    (project / ".telemetry").write_text("consent: false\n")
-    result = kedro("sample-ping", "--project", str(project), cwd=project, env=env)
-    assert result.stdout.strip().splitlines()[-1] == "queued: False"
-    result = kedro("sample-ping", cwd=project, env={**env, "DO_NOT_TRACK": "yes"})
-    assert result.stdout.strip().splitlines()[-1] == "queued: False"
-    assert_nothing_sent(receiver, Path(env["XDG_STATE_HOME"]) / "kedro-telemetry")
+    """In-process: a plugin's call decides as a command does (real one: above)."""
+    import kedro_telemetry
+
+    write_user_wide(in_process_home, True)
+    give_consent(project, False)
+    assert kedro_telemetry.send_event("Sample ping", {}, project_path=project) is False
+    monkeypatch.setenv("DO_NOT_TRACK", "yes")
+    assert kedro_telemetry.send_event("Sample ping", {}) is False
+    assert not (state_dir_of(in_process_home) / "outbox").exists()
 
 
 def test_the_api_refuses_values_it_cannot_send(
-    outside: Path, env: dict[str, str]
+    outside: Path, in_process_home: dict[str, str]
 ) -> None:
-    result = kedro("sample-ping", "--bad", cwd=outside, env=env)
-    assert result.returncode == 3
-    assert "refused: property 'nested' is a dict" in result.stdout
+    """In-process: the refusal comes before consent is even asked."""
+    import kedro_telemetry
+
+    with pytest.raises(TypeError, match="property 'nested' is a dict"):
+        kedro_telemetry.send_event("Sample ping", {"nested": {"not": "allowed"}})
 
 
-def test_show_and_status_only_read_the_outbox(
+@pytest.mark.slow
+def test_show_lists_waiting_events_and_status_counts_them_reading_only(
     project: Path, env: dict[str, str]
 ) -> None:
     # Queued here rather than by a command, so that no sender runs meanwhile.
-    outbox = Outbox(Path(env["XDG_STATE_HOME"]) / "kedro-telemetry" / "outbox")
-    event = {"idempotency_key": "k-1", "event": "CLI command", "properties": {}}
+    outbox = Outbox(state_dir_of(env) / "outbox")
+    properties = {"command": "kedro info"}
+    event = {"idempotency_key": "k-1", "event": "CLI command", "properties": properties}
     queued = outbox.put(
         {"endpoint": "http://127.0.0.1:9", "app_id": "1", "event": event}
     )
@@ -229,8 +270,10 @@ def test_show_and_status_only_read_the_outbox(
     before = {path: path.read_bytes() for path in outbox_files(env)}
 
     result = kedro("telemetry", "show", "--json", cwd=project, env=env)
-    assert [row["idempotency_key"] for row in json_output(result.stdout)] == ["k-1"]
-    status(project, env)
+    [row] = json_output(result.stdout)
+    assert (row["idempotency_key"], row["state"]) == ("k-1", "waiting")
+    assert row["properties"] == properties
+    assert "Waiting in the outbox: 1 (and 1 unreadable file(s))" in status(project, env)
     assert {path: path.read_bytes() for path in outbox_files(env)} == before
 
 
@@ -242,6 +285,7 @@ def unusable_state_dir(env: dict[str, str], tmp_path: Path) -> None:
     env["XDG_STATE_HOME"] = str(blocker / "state")
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("unusable_state_dir")
 def test_status_and_show_answer_what_they_can_without_a_state_directory(
     project: Path, env: dict[str, str]
@@ -278,6 +322,7 @@ def test_a_state_directory_that_is_a_regular_file_is_no_failure(
     assert "Traceback" not in result.output
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("unusable_state_dir")
 def test_flush_with_an_unusable_state_directory_still_ends_the_job_well(
     project: Path, env: dict[str, str]
@@ -313,11 +358,9 @@ ODD_OUTBOX_FILES = {
 
 
 @pytest.fixture
-def odd_state(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
+def odd_state(in_process_home: dict[str, str]) -> Path:
     """The test's isolated environment, in this process, with odd outbox files."""
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    state = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+    state = state_dir_of(in_process_home)
     (state / "outbox").mkdir(parents=True)
     for name, content in ODD_OUTBOX_FILES.items():
         (state / "outbox" / name).write_bytes(content)
@@ -349,13 +392,14 @@ def test_show_and_status_survive_any_content_of_the_plugins_files(
         assert "Waiting in the outbox: 1 (and 2 unreadable file(s))" in result.stdout
 
 
+@pytest.mark.slow
 def test_a_hand_edited_delivery_log_is_shown_by_the_real_command(
     project: Path, env: dict[str, str], state_dir: Path
 ) -> None:
     state_dir.mkdir(parents=True)
     (state_dir / "delivered.json").write_bytes(DELIVERED_CONTENTS["wrong-types"])
-    for command in (["show"], ["status"]):
-        result = kedro("telemetry", *command, cwd=project, env=env)
-        assert result.returncode == 0, result.stderr
-        assert "Traceback" not in result.stderr
+    # ``show`` reads it too: in-process, above, with every odd content.
+    result = kedro("telemetry", "status", cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
     assert "Last delivery: never" in result.stdout

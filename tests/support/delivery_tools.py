@@ -27,21 +27,29 @@ from pathlib import Path
 from typing import Any
 
 from kedro_telemetry import environment
+from kedro_telemetry.delivery_log import DeliveryLog
+from kedro_telemetry.drain import Drain, Report
+from kedro_telemetry.heap import HeapDestination
+from kedro_telemetry.outbox import Outbox
 from kedro_telemetry.sender_lock import SenderLock
+from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import kedro
 
 __all__ = [
     "KEDRO",
+    "QUEUE_ONE",
     "FlushResult",
     "Senders",
     "TimedReceiver",
     "TimedRun",
     "assert_nothing_stored_twice",
     "consent",
+    "drain_here",
     "flush",
     "keys_answered_ok",
     "max_overlap",
+    "put_records",
     "queued_keys",
     "refusing_port",
     "run_in_parallel",
@@ -54,12 +62,25 @@ __all__ = [
 KEDRO = str(Path(sys.executable).with_name("kedro"))
 SENDER_MODULE = b"kedro_telemetry.sender_process"
 SLOW_ANSWER_SECONDS = 6.0  # longer than any read timeout a short flush allows
+# ``queue(key)`` queues an event through the plugin's own ``queue_event``, as a
+# ``kedro`` command does when it ends, without the second of Kedro's start-up.
+QUEUE_ONE = """
+def queue(key):
+    from datetime import datetime, timezone
+    from kedro_telemetry.delivery import queue_event as deliver
+    from kedro_telemetry.events import build_event
+
+    deliver(build_event("CLI command", identity="0" * 64,
+                        properties={"command": "kedro info"},
+                        timestamp=datetime.now(timezone.utc), idempotency_key=key))
+"""
+
 _FLUSH_LINE = re.compile(r"Sent (\d+) event\(s\); (\d+) left in the outbox\.")
 
 
 def consent(project: Path) -> None:
     """Record the project's yes, as ``kedro telemetry enable`` would."""
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
 
 
 def wait_until(condition: Callable[[], bool], what: str, seconds: float = 30.0) -> None:
@@ -68,7 +89,7 @@ def wait_until(condition: Callable[[], bool], what: str, seconds: float = 30.0) 
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"gave up after {seconds:.0f} s waiting until {what}")
-        time.sleep(0.05)
+        time.sleep(0.1)
 
 
 # The outbox on disk -----------------------------------------------------------
@@ -93,6 +114,36 @@ def synthetic_record(endpoint: str, padding: int = 0) -> dict[str, Any]:
             "properties": properties,
         },
     }
+
+
+def put_records(
+    outbox: Outbox, count: int, endpoint: str, padding: int = 0
+) -> list[str]:
+    """Queue ``count`` records with the real ``Outbox.put``; return their keys.
+
+    As commands would have left them, with no sender started for them.
+    """
+    keys = []
+    for _ in range(count):
+        record = synthetic_record(endpoint, padding)
+        outbox.put(record)
+        keys.append(record["event"]["idempotency_key"])
+    return keys
+
+
+def drain_here(outbox: Outbox, seconds: float) -> Report:
+    """One drain of ``outbox`` in this process, over real HTTP, for ``seconds``.
+
+    The loop every sender and ``kedro telemetry flush`` run, with its real
+    ``requests`` session, real clock and real backoff; its delivery log sits
+    beside the outbox.
+    """
+    return Drain(
+        outbox,
+        DeliveryLog(outbox.directory.parent / "delivered.json"),
+        deadline=time.monotonic() + seconds,
+        destination=HeapDestination(),
+    ).run()
 
 
 def queued_records(state_dir: Path) -> list[dict[str, Any]]:

@@ -28,6 +28,7 @@ __all__ = [
     "python_code",
     "python_process",
     "run",
+    "state_dir_of",
 ]
 
 PROJECT_NAME = "Spaceship Log"
@@ -79,6 +80,11 @@ def isolated_environment(root: Path) -> dict[str, str]:
     env["COLUMNS"] = "200"
     env["PYTHONWARNINGS"] = "ignore"
     return env
+
+
+def state_dir_of(env: dict[str, str]) -> Path:
+    """The plugin's state directory (outbox, lock, logs) in ``env``'s home."""
+    return Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
 
 
 def run(
