@@ -16,6 +16,7 @@ import shutil
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import settings
@@ -178,16 +179,36 @@ def _children_cpu() -> float:
     return times.children_user + times.children_system
 
 
+@contextlib.contextmanager
+def _counting_process_starts() -> Iterator[list[int]]:
+    """Count the ``subprocess.Popen`` objects made meanwhile (in ``count[0]``)."""
+    count = [0]
+    original = subprocess.Popen.__init__
+
+    def counting(self: subprocess.Popen[bytes], *args: Any, **kwargs: Any) -> None:
+        count[0] += 1
+        original(self, *args, **kwargs)
+
+    subprocess.Popen.__init__ = counting  # type: ignore[method-assign, assignment]
+    try:
+        yield count
+    finally:
+        subprocess.Popen.__init__ = original  # type: ignore[method-assign]
+
+
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_call(item: pytest.Item) -> Iterator[None]:
     """A test that starts processes is marked ``slow``; one that starts none is not.
 
-    Measured by the CPU time of the child processes this one waited for while
-    the test body ran (fixture set-up aside), so no marker can drift.
+    A process counts when the test body (fixture set-up aside) made a
+    ``subprocess.Popen``, or waited for a child that used CPU (a pseudo-terminal
+    forks without ``Popen``). Counting the ``Popen`` objects, not only the
+    children's CPU, keeps a short ``git`` call from passing unseen.
     """
     before = _children_cpu()
-    result = yield
-    started_processes = _children_cpu() > before
+    with _counting_process_starts() as starts:
+        result = yield
+    started_processes = starts[0] > 0 or _children_cpu() > before
     marked = item.get_closest_marker("slow") is not None
     if started_processes and not marked:
         raise AssertionError("this test starts processes: mark it @pytest.mark.slow")

@@ -113,6 +113,7 @@ def test_a_private_ca_named_by_ssl_cert_file_is_trusted(
     assert len(tls_receiver.accepted) == 1
 
 
+@pytest.mark.slow
 def test_requests_own_variable_wins_over_ssl_cert_file(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,

@@ -132,6 +132,7 @@ def repository_of(project: Path) -> Path:
     return init_repository(project.parent)
 
 
+@pytest.mark.slow
 def test_a_tracked_yes_does_not_count_and_says_why(project: Path) -> None:
     say(project / ".telemetry", True)
     repository = repository_of(project)
@@ -145,6 +146,7 @@ def test_a_tracked_yes_does_not_count_and_says_why(project: Path) -> None:
     assert decided(project) == (True, "user")
 
 
+@pytest.mark.slow
 def test_a_tracked_no_is_honoured(project: Path) -> None:
     say(project / ".telemetry", False)
     repository = repository_of(project)
@@ -155,6 +157,7 @@ def test_a_tracked_no_is_honoured(project: Path) -> None:
     assert not decision.silent  # the reminder on stderr, as for any project no
 
 
+@pytest.mark.slow
 def test_your_own_answer_for_a_tracked_project_comes_before_the_user_wide_one(
     project: Path,
 ) -> None:
@@ -170,6 +173,7 @@ def test_your_own_answer_for_a_tracked_project_comes_before_the_user_wide_one(
     assert decision.describe().endswith(f"kept in {answers}")
 
 
+@pytest.mark.slow
 def test_an_unreadable_index_is_a_doubt_and_a_doubt_is_no_yes(project: Path) -> None:
     say(project / ".telemetry", True)
     repository = repository_of(project)
@@ -179,6 +183,7 @@ def test_an_unreadable_index_is_a_doubt_and_a_doubt_is_no_yes(project: Path) -> 
     assert "could not be read" in decision.notes[0]
 
 
+@pytest.mark.slow
 def test_a_long_lived_process_sees_every_change_of_the_index(project: Path) -> None:
     """From the second decision on the memo answers; a change still counts."""
     say(project / ".telemetry", True)
@@ -197,6 +202,7 @@ def test_a_project_outside_any_repository_keeps_its_yes(project: Path) -> None:
     assert decided(project) == (True, "project")
 
 
+@pytest.mark.slow
 def test_an_invalid_tracked_file_is_never_overwritten_by_the_answer(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

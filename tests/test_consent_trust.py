@@ -43,6 +43,7 @@ def clone(project: Path, tmp_path: Path) -> Path:
     return destination
 
 
+@pytest.mark.slow
 def test_a_yes_that_came_with_git_clone_sends_nothing(
     clone: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -56,6 +57,7 @@ def test_a_yes_that_came_with_git_clone_sends_nothing(
     assert "git tracks it" in report
 
 
+@pytest.mark.slow
 def test_the_colleagues_own_yes_is_kept_outside_the_repository(
     clone: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -83,6 +85,7 @@ def test_the_colleagues_own_yes_is_kept_outside_the_repository(
     assert git("status", "--porcelain", cwd=clone) == ""
 
 
+@pytest.mark.slow
 def test_a_tracked_no_is_honoured_with_the_usual_reminder(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
@@ -94,6 +97,7 @@ def test_a_tracked_no_is_honoured_with_the_usual_reminder(
     assert_nothing_sent(receiver, state_of(env))
 
 
+@pytest.mark.slow
 def test_a_machine_policy_no_wins_silently_and_status_names_it(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:

@@ -43,6 +43,7 @@ def test_an_empty_variable_is_an_empty_endpoint_not_the_default(
     assert environment.endpoint() == environment.DEFAULT_ENDPOINT
 
 
+@pytest.mark.slow
 def test_a_consented_command_with_an_empty_endpoint_queues_and_starts_nothing(
     project: Path, env: dict[str, str], senders: Senders, state_dir: Path
 ) -> None:

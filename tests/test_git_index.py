@@ -34,6 +34,7 @@ def repository(tmp_path: Path) -> Path:
     return repository
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", ["2", "3", "4"])
 def test_each_index_version_tells_tracked_from_untracked(
     repository: Path, version: str
@@ -47,6 +48,7 @@ def test_each_index_version_tells_tracked_from_untracked(
     assert tracked(repository / "src" / "a.py") == Tracked.NO
 
 
+@pytest.mark.slow
 def test_extended_entries_of_version_3_are_read(repository: Path) -> None:
     git("add", "--intent-to-add", "src/a.py", cwd=repository)  # an extended flag
     assert (repository / ".git" / "index").read_bytes()[4:8] == b"\x00\x00\x00\x03"
@@ -54,6 +56,7 @@ def test_extended_entries_of_version_3_are_read(repository: Path) -> None:
     assert tracked(repository / "sub" / "project" / ".telemetry") == Tracked.YES
 
 
+@pytest.mark.slow
 def test_a_path_of_more_than_4095_bytes_is_found(repository: Path) -> None:
     long_name = "/".join(["d" * 200] * 21) + "/.telemetry"  # 4,231 bytes
     stage_many(repository, [long_name, "zz/.telemetry"])
@@ -63,6 +66,7 @@ def test_a_path_of_more_than_4095_bytes_is_found(repository: Path) -> None:
         assert tracked(repository / "zz" / ".telemetry") == Tracked.YES
 
 
+@pytest.mark.slow
 def test_conflicted_entries_count_as_tracked(repository: Path) -> None:
     commit_all(repository, "base")
     git("checkout", "--quiet", "-b", "other", cwd=repository)
@@ -76,6 +80,7 @@ def test_conflicted_entries_count_as_tracked(repository: Path) -> None:
     assert tracked(repository / ".telemetry") == Tracked.YES
 
 
+@pytest.mark.slow
 def test_a_worktree_and_a_submodule_are_read_through_their_gitdir_file(
     repository: Path, tmp_path: Path
 ) -> None:
@@ -99,6 +104,7 @@ def test_a_worktree_and_a_submodule_are_read_through_their_gitdir_file(
     assert tracked(inner / "src" / "nothing.py") == Tracked.NO
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("version", ["2", "4"])
 def test_a_sha256_repository_is_read_with_its_longer_object_ids(
     tmp_path: Path, version: str
@@ -117,6 +123,7 @@ def test_outside_a_work_tree_there_is_no_index(tmp_path: Path) -> None:
     assert locate(tmp_path / "alone" / ".telemetry") is None
 
 
+@pytest.mark.slow
 def test_a_repository_without_an_index_tracks_nothing(tmp_path: Path) -> None:
     repository = init_repository(tmp_path / "fresh")
     assert tracked(repository / ".telemetry") == Tracked.NO
@@ -134,6 +141,7 @@ def test_an_index_that_cannot_be_parsed_is_a_doubt(
     assert tracked(repository / "sub" / "project" / ".telemetry") == Tracked.UNKNOWN
 
 
+@pytest.mark.slow
 def test_a_truncated_index_is_a_doubt_never_a_no(repository: Path) -> None:
     index = repository / ".git" / "index"
     stage_many(repository, [f"f{i:04d}" for i in range(300)] + ["zz/.telemetry"])

@@ -116,7 +116,7 @@ def test_an_event_queued_while_the_holder_is_leaving_is_not_stranded(
     place = Place(tmp_path)
     randomness = random.Random(15)
     keys = []
-    for count in range(150):
+    for _ in range(150):
         keys.append(place.command(idle=0.002))
         # Now and then a pause far beyond the idle time, so holders do leave
         # in between even on a loaded machine.
