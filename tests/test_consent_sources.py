@@ -6,7 +6,6 @@ The commands that show these decisions to people are in test_consent.py.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -17,17 +16,9 @@ from tests.support.git_repos import git, init_repository
 
 
 @pytest.fixture
-def isolated(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> Iterator[dict[str, str]]:
-    for name in environment.OPT_OUT_VARIABLES + environment.CI_VARIABLES:
-        monkeypatch.delenv(name, raising=False)
-    monkeypatch.delenv(environment.MAINTAINERS_CI_VARIABLE, raising=False)
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    consent.forget()
-    yield env
-    consent.forget()
+def isolated(in_process_home: dict[str, str]) -> dict[str, str]:
+    """This process in the test's isolated environment (see ``conftest``)."""
+    return in_process_home
 
 
 @pytest.fixture

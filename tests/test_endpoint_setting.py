@@ -56,14 +56,6 @@ def test_a_consented_command_with_an_empty_endpoint_queues_and_starts_nothing(
     assert not (state_dir / "sender.lock").exists()
 
 
-@pytest.fixture
-def cli_env(env: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
-    """This test's isolated environment, for the commands run in-process."""
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    return env
-
-
 def telemetry(*arguments: str) -> str:
     from click.testing import CliRunner
 
@@ -75,7 +67,7 @@ def telemetry(*arguments: str) -> str:
 
 
 def test_status_says_why_an_endpoint_cannot_work(
-    cli_env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    in_process_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv(environment.ENDPOINT_VARIABLE, "ftp://relay")
     assert (
@@ -85,7 +77,7 @@ def test_status_says_why_an_endpoint_cannot_work(
 
 
 def test_status_and_show_tell_what_was_dropped_and_why(
-    cli_env: dict[str, str], state_dir: Path
+    in_process_home: dict[str, str], state_dir: Path
 ) -> None:
     assert "Dropped lately: none" in telemetry("status")
     log = DeliveryLog(state_dir / "delivered.json")
