@@ -19,6 +19,9 @@ from tests.support.heap_receiver import HeapReceiver
 from tests.support.help_text import assert_kedros_help_unchanged
 from tests.support.kedro_env import PACKAGE, kedro, kedro_has_validators, python_code
 
+# Every essential runs real ``kedro`` processes of the target virtualenv.
+pytestmark = pytest.mark.slow
+
 
 def one_event(receiver: HeapReceiver) -> dict[str, object]:
     events = receiver.wait_for(1)
