@@ -111,10 +111,7 @@ def validator_label(class_path: str | None) -> str:
 
 def dataset_counts(type_paths: Iterable[str | None]) -> Properties:
     labels = [dataset_type_label(path) for path in type_paths]
-    properties: Properties = {"number_of_datasets": len(labels)}
-    for label, count in sorted(Counter(labels).items()):
-        properties[f"dataset_type_count.{label}"] = count
-    return properties
+    return _tally("number_of_datasets", "dataset_type_count", labels)
 
 
 def pipeline_counts(
@@ -131,9 +128,14 @@ def pipeline_counts(
 
 def validator_counts(class_paths: Iterable[str | None]) -> Properties:
     labels = [validator_label(path) for path in class_paths]
-    properties: Properties = {"number_of_validated_datasets": len(labels)}
+    return _tally("number_of_validated_datasets", "validator_type_count", labels)
+
+
+def _tally(total: str, per_label: str, labels: list[str]) -> Properties:
+    """``total``: how many labels; ``<per_label>.<label>``: how many of each."""
+    properties: Properties = {total: len(labels)}
     for label, count in sorted(Counter(labels).items()):
-        properties[f"validator_type_count.{label}"] = count
+        properties[f"{per_label}.{label}"] = count
     return properties
 
 
