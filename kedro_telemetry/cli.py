@@ -169,9 +169,9 @@ def show(as_json: bool) -> None:
 
 
 def _waiting_events() -> list[dict[str, Any]]:
-    from kedro_telemetry.outbox import Outbox
+    from kedro_telemetry.outbox import MAX_EVENTS, Outbox
 
-    return [entry.event for entry in Outbox.default().peek(10_000)]
+    return [entry.event for entry in Outbox.default().peek(MAX_EVENTS)]
 
 
 def _delivered() -> list[dict[str, Any]]:

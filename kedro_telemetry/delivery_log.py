@@ -20,17 +20,20 @@ _LOG_LIMIT = 4 * 1024 * 1024
 
 
 class DeliveryLog:
-    """The delivered events (``path``) and the dropped ones (``dropped_path``)."""
+    """The delivered events (``path``) and the dropped ones (``dropped_path``).
+
+    Both in the state directory, or in ``directory`` when one is given.
+    """
 
     KEEP = 20
 
-    def __init__(self, path: Path, dropped_path: Path | None = None) -> None:
-        self.path = path
-        self.dropped_path = dropped_path or path.with_name("dropped.json")
+    def __init__(self, directory: Path | None = None) -> None:
+        self.path = files.delivery_log_file(directory)
+        self.dropped_path = files.dropped_log_file(directory)
 
     @classmethod
     def default(cls) -> DeliveryLog:
-        return cls(files.delivery_log_file(), files.dropped_log_file())
+        return cls()
 
     def read(self) -> list[dict[str, Any]]:
         """The delivered events; whatever the file holds, a list of mappings."""

@@ -100,14 +100,17 @@ def outbox_dir() -> Path:
     return state_dir() / "outbox"
 
 
-def delivery_log_file() -> Path:
-    """The last events Heap accepted, for ``kedro telemetry show``."""
-    return state_dir() / "delivered.json"
+def delivery_log_file(directory: Path | None = None) -> Path:
+    """The last events Heap accepted, for ``kedro telemetry show``.
+
+    In ``directory`` instead of the state directory, for a test's own.
+    """
+    return (directory or state_dir()) / "delivered.json"
 
 
-def dropped_log_file() -> Path:
+def dropped_log_file(directory: Path | None = None) -> Path:
     """The last events given up on, and why, for ``kedro telemetry status``."""
-    return state_dir() / "dropped.json"
+    return (directory or state_dir()) / "dropped.json"
 
 
 def sender_lock_file() -> Path:

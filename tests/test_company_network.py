@@ -58,7 +58,7 @@ def send_one(tmp_path: Path, endpoint: str) -> Report:
     """Queue one event for ``endpoint`` and run one drain of 10 seconds."""
     outbox = Outbox(tmp_path / "outbox")
     outbox.put(synthetic_record(endpoint))
-    log = DeliveryLog(tmp_path / "delivered.json")
+    log = DeliveryLog(tmp_path)
     return Drain(outbox, log, deadline=time.monotonic() + 10).run()
 
 

@@ -80,7 +80,7 @@ def test_status_and_show_tell_what_was_dropped_and_why(
     in_process_home: dict[str, str], state_dir: Path
 ) -> None:
     assert "Dropped lately: none" in telemetry("status")
-    log = DeliveryLog(state_dir / "delivered.json")
+    log = DeliveryLog(state_dir)
     event = {"event": "CLI command", "properties": {"command": "kedro run"}}
     log.add_dropped([event, event], "not delivered within 30 days", "2026-12-01")
     log.add_dropped([event], "rejected by the endpoint: HTTP 400 'bad'", "2026-12-01")

@@ -66,7 +66,7 @@ def drain(tmp_path: Path) -> Callable[..., Drained]:
 
     def run(answer: Answerer, deadline: float = 60.0) -> Drained:
         outbox = Outbox(tmp_path / "outbox")
-        log = DeliveryLog(tmp_path / "delivered.json")
+        log = DeliveryLog(tmp_path)
         session = ScriptedSession(answer)
         clock = FakeClock()
         sender = Drain(

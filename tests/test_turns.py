@@ -50,7 +50,7 @@ class Place:
 
     def __init__(self, root: Path) -> None:
         self.outbox = Outbox(root / "outbox")
-        self.log = DeliveryLog(root / "delivered.json")
+        self.log = DeliveryLog(root)
         self.lock_path = root / "sender.lock"
         self.session = StoringSession()
         self.servers: list[threading.Thread] = []

@@ -34,7 +34,7 @@ from kedro_telemetry.outbox import Outbox
 from kedro_telemetry.sender_lock import SenderLock
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import Answer, HeapReceiver
-from tests.support.kedro_env import kedro
+from tests.support.kedro_env import kedro, state_dir_of
 
 __all__ = [
     "KEDRO",
@@ -140,7 +140,7 @@ def drain_here(outbox: Outbox, seconds: float) -> Report:
     """
     return Drain(
         outbox,
-        DeliveryLog(outbox.directory.parent / "delivered.json"),
+        DeliveryLog(outbox.directory.parent),
         deadline=time.monotonic() + seconds,
         destination=HeapDestination(),
     ).run()
@@ -185,7 +185,7 @@ class Senders:
 
     def __init__(self, env: dict[str, str]) -> None:
         self._marker = f"XDG_STATE_HOME={env['XDG_STATE_HOME']}".encode()
-        self.state_dir = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
+        self.state_dir = state_dir_of(env)
 
     def pids(self) -> set[int]:
         """Live sender processes whose environment is this test's (zombies excluded)."""
