@@ -19,7 +19,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-from tests.support.kedro_env import isolated_environment, make_project
+from tests.support.kedro_env import isolated_environment, make_project, state_dir_of
 
 REPO = Path(__file__).resolve().parent.parent
 BENCH = REPO / ".bench"
@@ -62,7 +62,7 @@ class Workspace:
 
     @property
     def state_dir(self) -> Path:
-        return Path(self.env["XDG_STATE_HOME"]) / "kedro-telemetry"
+        return state_dir_of(self.env)
 
 
 def venv_path(key: str) -> Path:

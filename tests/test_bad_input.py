@@ -52,6 +52,7 @@ from tests.support.kedro_env import (
     isolated_environment,
     kedro,
     kedro_without_hooks,
+    state_dir_of,
 )
 from tests.support.terminal import QUESTION, on_terminal
 
@@ -470,7 +471,7 @@ class NamelessUser:
 
     @property
     def state_dir(self) -> Path:
-        return Path(self.env["XDG_STATE_HOME"]) / "kedro-telemetry"
+        return state_dir_of(self.env)
 
 
 @pytest.fixture

@@ -18,12 +18,8 @@ from tests.support.delivery_tools import settle
 from tests.support.git_repos import commit_all, git, init_repository
 from tests.support.hardening import assert_nothing_sent
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import kedro
+from tests.support.kedro_env import kedro, state_dir_of
 from tests.support.terminal import QUESTION, on_terminal
-
-
-def state_of(env: dict[str, str]) -> Path:
-    return Path(env["XDG_STATE_HOME"]) / "kedro-telemetry"
 
 
 def answers_file(env: dict[str, str]) -> Path:
@@ -50,7 +46,7 @@ def test_a_yes_that_came_with_git_clone_sends_nothing(
     result = kedro("info", cwd=clone, env=env)
     assert result.returncode == 0
     assert "Kedro-Telemetry" not in result.stderr
-    assert_nothing_sent(receiver, state_of(env))
+    assert_nothing_sent(receiver, state_dir_of(env))
     report = kedro("telemetry", "status", cwd=clone, env=env).stdout
     assert "Usage data is not collected here (not decided yet)." in report
     assert "Not counted: the project's .telemetry" in report
@@ -94,7 +90,7 @@ def test_a_tracked_no_is_honoured_with_the_usual_reminder(
     commit_all(project)
     result = kedro("info", cwd=project, env=env)
     assert "you have opted out" in result.stderr
-    assert_nothing_sent(receiver, state_of(env))
+    assert_nothing_sent(receiver, state_dir_of(env))
 
 
 @pytest.mark.slow
@@ -108,7 +104,7 @@ def test_a_machine_policy_no_wins_silently_and_status_names_it(
     result = kedro("info", cwd=project, env=env)
     assert result.returncode == 0
     assert "Kedro-Telemetry" not in result.stderr
-    assert_nothing_sent(receiver, state_of(env))
+    assert_nothing_sent(receiver, state_dir_of(env))
     report = kedro("telemetry", "status", cwd=project, env=env).stdout
     assert f"disabled by the machine-wide policy {policy}" in report
 

@@ -314,7 +314,7 @@ def test_a_state_directory_that_is_a_regular_file_is_no_failure(
     for name, value in env.items():
         monkeypatch.setenv(name, value)
     monkeypatch.chdir(env["HOME"])
-    (Path(env["XDG_STATE_HOME"]) / "kedro-telemetry").write_text("not a directory")
+    state_dir_of(env).write_text("not a directory")
     result = CliRunner().invoke(
         commands, ["telemetry", *command], catch_exceptions=False
     )

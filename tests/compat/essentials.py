@@ -17,7 +17,13 @@ from kedro import io as kedro_io
 from kedro_telemetry.events import sha256_hex
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.help_text import assert_kedros_help_unchanged
-from tests.support.kedro_env import PACKAGE, kedro, kedro_has_validators, python_code
+from tests.support.kedro_env import (
+    PACKAGE,
+    kedro,
+    kedro_has_validators,
+    python_code,
+    state_dir_of,
+)
 
 # Every essential runs real ``kedro`` processes of the target virtualenv.
 pytestmark = pytest.mark.slow
@@ -103,7 +109,7 @@ def test_nothing_is_sent_when_nobody_decided_or_an_opt_out_is_set(
     assert opted_out.returncode == 0, opted_out.stderr
     receiver.wait_for(1, seconds=3)
     assert receiver.accepted == []
-    outbox = Path(env["XDG_STATE_HOME"]) / "kedro-telemetry" / "outbox"
+    outbox = state_dir_of(env) / "outbox"
     assert not outbox.exists() or not any(outbox.iterdir())
 
 
