@@ -19,10 +19,10 @@ from benchmarks.scenarios import probe, summary
 from benchmarks.world import Workspace, template, workspaces
 
 _PARTS = (
-    "kedro_telemetry.consent:decide,kedro_telemetry.machine:machine_properties,"
-    "kedro_telemetry.project:project_properties,"
-    "kedro_telemetry.counts:count_properties,"
-    "kedro_telemetry.masking:command_properties,"
+    "kedro_telemetry.consent:decide,kedro_telemetry.collect.machine:machine_properties,"
+    "kedro_telemetry.collect.project:project_properties,"
+    "kedro_telemetry.collect.counts:count_properties,"
+    "kedro_telemetry.collect.masking:command_properties,"
     "kedro_telemetry.outbox:Outbox.put,kedro_telemetry.spawn:wake_sender"
 )
 

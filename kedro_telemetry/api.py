@@ -10,8 +10,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kedro_telemetry import consent, events, machine, project
-from kedro_telemetry.actions import PendingEvent
+from kedro_telemetry import consent
+from kedro_telemetry.collect import event, machine, project
+from kedro_telemetry.tracker import PendingEvent
 from kedro_telemetry.delivery import queue_event
 from kedro_telemetry.logs import stderr_logger
 
@@ -84,7 +85,7 @@ def _queue_under_consent(
         return False
 
 
-def project_properties(path: Path) -> events.Properties:
+def project_properties(path: Path) -> event.Properties:
     """The project's hashed names, or none when ``path`` is not a Kedro project."""
     try:
         return project.project_properties(project.metadata_at(path))
@@ -95,9 +96,9 @@ def project_properties(path: Path) -> events.Properties:
 def _check_name(name: Any) -> None:
     if not isinstance(name, str) or not name.strip():
         raise ValueError("the event name must be a non-empty string")
-    if len(name) > events.MAX_TEXT:
+    if len(name) > event.MAX_TEXT:
         raise ValueError(
-            f"the event name must be under {events.MAX_TEXT + 1} characters"
+            f"the event name must be under {event.MAX_TEXT + 1} characters"
         )
 
 
@@ -105,17 +106,17 @@ def _check_properties(properties: Any) -> None:
     if not isinstance(properties, Mapping):
         raise TypeError("properties must be a mapping of names to strings or numbers")
     for key, value in properties.items():
-        if not isinstance(key, str) or not key or len(key) > events.MAX_TEXT:
+        if not isinstance(key, str) or not key or len(key) > event.MAX_TEXT:
             raise ValueError(
                 f"property name {key!r} must be a non-empty string "
-                f"under {events.MAX_TEXT + 1} characters"
+                f"under {event.MAX_TEXT + 1} characters"
             )
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             raise TypeError(
                 f"property {key!r} is a {type(value).__name__}; "
                 "only strings and numbers can be sent"
             )
-        if isinstance(value, str) and len(value) > events.MAX_TEXT:
+        if isinstance(value, str) and len(value) > event.MAX_TEXT:
             raise ValueError(
-                f"property {key!r} must be under {events.MAX_TEXT + 1} characters"
+                f"property {key!r} must be under {event.MAX_TEXT + 1} characters"
             )

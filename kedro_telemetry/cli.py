@@ -261,7 +261,6 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
         raise click.ClickException(
             f"Could not write{where}: {_reason(error)}"
         ) from error
-    consent.forget()
     verb = "enabled" if consent_given else "disabled"
     click.echo(f"Telemetry {verb} for {scope} ({path}).")
     decision = consent.decide(project)
@@ -280,40 +279,39 @@ def _destination(
 ) -> tuple[Path, str, Callable[[], None]]:
     """Where the choice goes, how the message names it, and the write itself."""
     from kedro_telemetry import consent, files
-    from kedro_telemetry.consent_file import write_project_answer
+    from kedro_telemetry.collect import CONSENT_VERSION
+    from kedro_telemetry.consent.records import write_consent_file, write_project_answer
 
     if project is None:
         path = files.user_consent_file()
         return (
             path,
             "all your projects",
-            lambda: consent.write_consent_file(path, consent_given),
+            lambda: write_consent_file(path, consent_given, CONSENT_VERSION),
         )
-    project_file = files.project_consent_file(project)
-    if consent.tracked_by_git(project_file):
-        # A tracked file is not changed behind anyone's back, and a yes in it
-        # would not count: the answer is kept for this person alone.
-        answers = files.project_answers_file()
-        key = consent.project_key(project)
+    path, key = consent.answer_destination(project)
+    if key is not None:
+        # Another person's file, or one git tracks: never changed behind
+        # anyone's back; this person's answer is kept for them alone.
         return (
-            answers,
-            "this project, for you alone, since git tracks its .telemetry",
-            lambda: write_project_answer(answers, key, consent_given),
+            path,
+            "this project, for you alone (see `kedro telemetry status`)",
+            lambda: write_project_answer(path, key, consent_given, CONSENT_VERSION),
         )
     return (
-        project_file,
+        path,
         "this project",
-        lambda: consent.write_consent_file(project_file, consent_given),
+        lambda: write_consent_file(path, consent_given, CONSENT_VERSION),
     )
 
 
 def _reason(error: OSError) -> str:
-    from kedro_telemetry.consent_file import reason
+    from kedro_telemetry.files import describe_error
 
-    return reason(error)
+    return describe_error(error)
 
 
 def _current_project() -> Path | None:
-    from kedro_telemetry.kedro_compat import find_project
+    from kedro_telemetry.collect.kedro_compat import find_project
 
     return find_project(Path.cwd())

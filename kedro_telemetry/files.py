@@ -27,8 +27,10 @@ __all__ = [
     "NotARegularFileError",
     "Signature",
     "delivery_log_file",
+    "describe_error",
     "dropped_log_file",
     "flush_request_file",
+    "identity_secret_file",
     "outbox_dir",
     "policy_file",
     "project_answers_file",
@@ -146,6 +148,13 @@ def project_answers_file(
     return _base_dir("config", platform, environ) / "kedro" / "telemetry-projects.yml"
 
 
+def identity_secret_file(
+    platform: str = sys.platform, environ: Environ = os.environ
+) -> Path:
+    """The key of the person's hashed names (``collect.identity``); never sent."""
+    return _base_dir("config", platform, environ) / "kedro" / "telemetry-secret"
+
+
 def policy_file(platform: str = sys.platform, environ: Environ = os.environ) -> Path:
     """The machine-wide policy an administrator writes; it can only say no."""
     moved = environ.get(POLICY_FILE_VARIABLE, "").strip()
@@ -176,6 +185,11 @@ def signature(path: Path) -> Signature:
     except OSError as error:
         return f"unreadable: {error.errno}"
     return info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev
+
+
+def describe_error(error: OSError) -> str:
+    """The short reason of an ``OSError``, for a message to a person."""
+    return error.strerror or type(error).__name__
 
 
 # Reading and writing ---------------------------------------------------------

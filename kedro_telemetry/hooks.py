@@ -20,7 +20,7 @@ from kedro_telemetry import environment
 from kedro_telemetry.logs import stderr_logger
 
 if TYPE_CHECKING:
-    from kedro_telemetry.actions import ActionTracker
+    from kedro_telemetry.tracker import ActionTracker
 
 __all__ = ["KedroTelemetryHook", "telemetry_hook"]
 
@@ -50,7 +50,7 @@ def _active_tracker() -> ActionTracker | None:
     """
     if environment.disabling_variable():
         return None
-    from kedro_telemetry.actions import tracker
+    from kedro_telemetry.tracker import tracker
 
     return tracker()
 

@@ -8,9 +8,10 @@ them follows the same consent and sends through the same queue.
 
 Two rules of 0.9.0 do not survive, on purpose:
 
-- Nothing here writes a file. 0.9.0's ``_get_or_create_uuid`` stored a random id
-  in the user's config directory; this one returns the identity our own events
-  carry, so a tool's events join ours.
+- Nothing here writes a file without consent. 0.9.0's ``_get_or_create_uuid``
+  stored a random id in the user's config directory; this one returns the
+  keyed identity our own events carry, so a tool's events join ours, and
+  only under a yes (its key is made, like every event's, after the yes).
 - No consent is implied. 0.9.0's ``_check_for_telemetry_consent`` returned
   ``None`` for "nobody decided", and its callers (0.9.0 itself, kedro-viz) took
   ``None`` as yes. Here nobody deciding means no, so it returns ``False``.
@@ -28,8 +29,9 @@ from typing import Any
 
 from kedro.framework.startup import ProjectMetadata
 
-from kedro_telemetry import consent, environment, machine
+from kedro_telemetry import consent, environment
 from kedro_telemetry.api import project_properties, send_telemetry_event
+from kedro_telemetry.collect import machine
 from kedro_telemetry.hooks import KedroTelemetryHook, telemetry_hook
 
 __all__ = [
@@ -50,7 +52,7 @@ __all__ = [
 # The CI services the plugin recognises (0.9.0 exported its own set).
 KNOWN_CI_ENV_VAR_KEYS: set[str] = set(environment.CI_VARIABLES)
 
-# 0.9.0's identity when it had none; ours always has one, so nothing sends this.
+# 0.9.0's identity when it had none; ours is this, without consent.
 MISSING_USER_IDENTITY = "missing_user_identity"
 
 
@@ -73,10 +75,13 @@ def _get_heap_app_id() -> str:
 
 
 def _get_or_create_uuid() -> str:
-    """The ``identity`` of every event we send: a SHA-256 of the host name.
+    """The ``identity`` of every event we send (``machine.host_identity``).
 
-    Creates nothing, despite the name; see ``machine.host_identity``.
+    Under consent for the project in the current directory (or the user-wide
+    choice) only; without it, ``MISSING_USER_IDENTITY``, and no key is made.
     """
+    if not _consent_of(_project_here()).collects:
+        return MISSING_USER_IDENTITY
     return machine.host_identity()
 
 
@@ -105,13 +110,17 @@ def _send_heap_event(
     It goes through ``api.send_telemetry_event``, so it never raises and never
     waits. ``identity`` is ignored: every event carries ``_get_or_create_uuid()``.
     """
-    try:
-        from kedro_telemetry.kedro_compat import find_project
+    return send_telemetry_event(event_name, properties, project_path=_project_here())
 
-        project = find_project(Path.cwd())
+
+def _project_here() -> Path | None:
+    """The Kedro project in the current directory, if any."""
+    try:
+        from kedro_telemetry.collect.kedro_compat import find_project
+
+        return find_project(Path.cwd())
     except Exception:  # no Kedro project to be found: the user-wide setting decides
-        project = None
-    return send_telemetry_event(event_name, properties, project_path=project)
+        return None
 
 
 def _is_valid_syntax(telemetry: Any) -> bool:

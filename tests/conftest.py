@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from hypothesis import settings
 
-from kedro_telemetry import consent, files
+from kedro_telemetry import files
 from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import Senders, TimedReceiver
 from tests.support.heap_receiver import HeapReceiver
@@ -125,9 +125,7 @@ def in_process_home(
             monkeypatch.delenv(name)
     for name, value in env.items():
         monkeypatch.setenv(name, value)
-    consent.forget()
     yield env
-    consent.forget()
 
 
 @pytest.fixture

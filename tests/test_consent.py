@@ -9,6 +9,8 @@ terminal at all.
 from __future__ import annotations
 
 import subprocess
+import time
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import IO
 
@@ -55,11 +57,14 @@ def test_the_prompt_records_the_answer_and_is_not_asked_again(
     session = on_terminal("info", cwd=project, env=env)
     session.expect_exact(QUESTION)
     assert "kedro telemetry enable --global" in session.before.replace("\r\n", " ")
+    time.sleep(1.5)  # a person reading the question
+    answered_at = datetime.now(timezone.utc)
     session.sendline(answer)
     session.expect(pexpect.EOF)
     session.close()
     assert session.exitstatus == 0
-    assert (project / ".telemetry").read_text() == f"consent: {recorded}\n"
+    version = "version: 1\n" if answer == "y" else ""
+    assert (project / ".telemetry").read_text() == f"consent: {recorded}\n{version}"
 
     second = on_terminal("info", cwd=project, env=env)
     second.expect(pexpect.EOF)
@@ -68,6 +73,9 @@ def test_the_prompt_records_the_answer_and_is_not_asked_again(
     expected = 2 if answer == "y" else 0
     settle(env)  # every sender has exited: no event can arrive later
     assert len(receiver.accepted) == expected
+    if expected:  # the first event carries the command's start, not the answer's
+        first = min(event["timestamp"] for event in receiver.accepted)
+        assert datetime.fromisoformat(first) < answered_at - timedelta(seconds=1)
 
 
 @pytest.mark.slow
@@ -117,7 +125,7 @@ def test_consented_ci_runs_are_marked_as_ci(
     in_process_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In-process: the field every event carries (``test_cli_event`` sends one)."""
-    from kedro_telemetry import machine
+    from kedro_telemetry.collect import machine
 
     assert machine.machine_properties()["is_ci_env"] == "false"
     monkeypatch.setenv("GITLAB_CI", "true")
@@ -282,7 +290,6 @@ def test_a_decision_follows_every_change_of_its_files(
     for name in ("DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"):
         monkeypatch.delenv(name, raising=False)
     project_file = project / ".telemetry"
-    consent.forget()
 
     def current() -> tuple[bool | None, str]:
         decision = consent.decide(project)
@@ -300,7 +307,6 @@ def test_a_decision_follows_every_change_of_its_files(
     assert current() == (True, "user")
     user_wide_file(env).unlink()
     assert current() == (None, "undecided")
-    consent.forget()
 
 
 def git_project(project: Path, ignored: bool) -> None:

@@ -6,12 +6,16 @@ The commands that show these decisions to people are in test_consent.py.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
+from cachetools import TTLCache
 
-from kedro_telemetry import consent, environment, files
-from kedro_telemetry.decision import Decision
+from kedro_telemetry import collect, consent, environment, files
+from kedro_telemetry.consent import Decision
+from kedro_telemetry.consent import git as consent_git
+from kedro_telemetry.consent.records import write_project_answer
 from tests.support.git_repos import git, init_repository
 
 
@@ -152,13 +156,11 @@ def test_a_tracked_no_is_honoured(project: Path) -> None:
 def test_your_own_answer_for_a_tracked_project_comes_before_the_user_wide_one(
     project: Path,
 ) -> None:
-    from kedro_telemetry.consent_file import write_project_answer
-
     say(project / ".telemetry", True)
     git("add", "--force", "spaceship-log/.telemetry", cwd=repository_of(project))
     say(files.user_consent_file(), False)
     answers = files.project_answers_file()
-    write_project_answer(answers, consent.project_key(project), True)
+    write_project_answer(answers, consent.answer_key(project), True, 1)
     decision = consent.decide(project)
     assert (decision.consent, decision.source) == (True, "own-answer")
     assert decision.describe().endswith(f"kept in {answers}")
@@ -171,12 +173,17 @@ def test_an_unreadable_index_is_a_doubt_and_a_doubt_is_no_yes(project: Path) -> 
     (repository / ".git" / "index").write_bytes(b"DIRC garbage")
     decision = consent.decide(project)
     assert decision.consent is None
-    assert "could not be read" in decision.notes[0]
+    assert "git could not say" in decision.notes[0]
 
 
 @pytest.mark.slow
-def test_a_long_lived_process_sees_every_change_of_the_index(project: Path) -> None:
-    """From the second decision on the memo answers; a change still counts."""
+def test_a_long_lived_process_sees_every_change_of_the_index(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A new file or a new index is asked about at once; nothing else is kept long."""
+    clock = [0.0]
+    kept = TTLCache(64, consent_git.ANSWER_SECONDS, timer=lambda: clock[0])
+    monkeypatch.setattr(consent_git, "_answers", kept)
     say(project / ".telemetry", True)
     repository = repository_of(project)
     for _ in range(3):
@@ -186,6 +193,16 @@ def test_a_long_lived_process_sees_every_change_of_the_index(project: Path) -> N
         assert decided(project) == (None, "undecided")
     git("rm", "--cached", "--quiet", "spaceship-log/.telemetry", cwd=repository)
     assert decided(project) == (True, "project")
+    # A worktree's index lives elsewhere: git's answer holds for a few seconds.
+    worktree = project.parent.parent / "worktree"
+    git("commit", "--quiet", "--allow-empty", "-m", "start", cwd=repository)
+    git("worktree", "add", "--quiet", str(worktree), cwd=repository)
+    say(worktree / "spaceship-log" / ".telemetry", True)
+    assert decided(worktree / "spaceship-log") == (True, "project")
+    git("add", "--force", "spaceship-log/.telemetry", cwd=worktree)
+    assert decided(worktree / "spaceship-log") == (True, "project")
+    clock[0] += consent_git.ANSWER_SECONDS
+    assert decided(worktree / "spaceship-log") == (None, "undecided")
 
 
 def test_a_project_outside_any_repository_keeps_its_yes(project: Path) -> None:
@@ -217,3 +234,90 @@ def test_an_invalid_tracked_file_is_never_overwritten_by_the_answer(
     assert (decision.consent, decision.source) == (True, "prompt")
     assert (project / ".telemetry").read_text() == "consent: maybe\n"
     assert decided(project) == (True, "own-answer")
+
+
+# Whose yes: a file another user owns -----------------------------------------
+
+OTHER_UID = 54321
+needs_root = pytest.mark.skipif(
+    os.geteuid() != 0, reason="handing a file to another user needs root"
+)
+
+
+def someone_elses(path: Path, value: bool | str) -> None:
+    """``path`` saying ``value``, owned by another user (the answer is theirs)."""
+    text = str(value).lower() if isinstance(value, bool) else value
+    path.write_text(f"consent: {text}\n")
+    os.chown(path, OTHER_UID, OTHER_UID)
+
+
+@needs_root
+def test_another_users_yes_is_theirs_and_status_says_so(project: Path) -> None:
+    someone_elses(project / ".telemetry", True)
+    decision = consent.decide(project)
+    assert (decision.consent, decision.source) == (None, "undecided")
+    [note] = decision.notes
+    assert f"belongs to the user with id {OTHER_UID}" in note
+    # Their own settings decide for them, in their order.
+    say(files.user_consent_file(), True)
+    assert decided(project) == (True, "user")
+    write_project_answer(
+        files.project_answers_file(), consent.answer_key(project), False, 1
+    )
+    assert decided(project) == (False, "own-answer")
+
+
+@needs_root
+def test_another_users_no_counts_for_everyone(project: Path) -> None:
+    someone_elses(project / ".telemetry", False)
+    say(files.user_consent_file(), True)
+    assert decided(project) == (False, "project")
+
+
+@needs_root
+def test_enable_and_disable_never_rewrite_another_users_answer(project: Path) -> None:
+    for value in (True, False, "maybe"):
+        someone_elses(project / ".telemetry", value)
+        destination, key = consent.answer_destination(project)
+        assert destination == files.project_answers_file()
+        assert key == consent.answer_key(project)
+    (project / ".telemetry").unlink()
+    assert consent.answer_destination(project) == (project / ".telemetry", None)
+    say(project / ".telemetry", True)  # this user's own file
+    assert consent.answer_destination(project) == (project / ".telemetry", None)
+
+
+# Whose yes: what it agreed to --------------------------------------------------
+
+
+@pytest.mark.parametrize("where", ["project", "own-answer", "user"])
+def test_a_yes_to_an_older_version_is_no_yes_to_a_newer_one(
+    project: Path, monkeypatch: pytest.MonkeyPatch, where: str
+) -> None:
+    if where == "project":
+        (project / ".telemetry").write_text("consent: true\n")  # no version: 1
+    elif where == "own-answer":
+        answers = files.project_answers_file()
+        write_project_answer(answers, consent.answer_key(project), True, 1)
+    else:
+        files.user_consent_file().parent.mkdir(parents=True)
+        files.user_consent_file().write_text("consent: true\nversion: 1\n")
+    assert decided(project) == (True, where)
+
+    monkeypatch.setattr(collect, "CONSENT_VERSION", 2)
+    decision = consent.decide(project)
+    assert (decision.consent, decision.source) == (None, "undecided")
+    [note] = decision.notes
+    assert "says yes to what version 1 of the plugin sent; version 2 sends more" in note
+
+
+def test_a_no_needs_no_version_and_a_newer_yes_covers_an_older_plugin(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(collect, "CONSENT_VERSION", 3)
+    say(project / ".telemetry", False)
+    assert decided(project) == (False, "project")
+    (project / ".telemetry").write_text("consent: true\nversion: 4\n")
+    assert decided(project) == (True, "project")
+    (project / ".telemetry").write_text("consent: true\nversion: nine\n")  # oldest
+    assert decided(project) == (None, "undecided")

@@ -33,8 +33,8 @@ from typing import Any
 
 import pytest
 
-from kedro_telemetry import machine
-from kedro_telemetry.events import sha256_hex
+from kedro_telemetry.collect import machine
+from kedro_telemetry.collect.event import sha256_hex
 from kedro_telemetry.files import FileTooLargeError
 from kedro_telemetry.outbox import MAX_BYTES, MAX_EVENTS, Outbox
 from tests.support.delivery_tools import (

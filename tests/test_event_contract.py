@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from kedro_telemetry import counts, events, project
+from kedro_telemetry.collect import counts, project
+from kedro_telemetry.collect import event as events
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver, contract_violations
 from tests.support.kedro_env import kedro
@@ -192,7 +193,7 @@ def test_tools_and_example_pipeline_are_read_as_kedro_names_only(
     In this process, through Kedro's own reading of ``pyproject.toml``, the one
     the CLI hands the plugin too.
     """
-    from kedro_telemetry.project import metadata_at, project_properties
+    from kedro_telemetry.collect.project import metadata_at, project_properties
 
     pyproject = project / "pyproject.toml"
     text = pyproject.read_text()

@@ -35,15 +35,15 @@ MASKED = "sent, every argument masked"
 NO_STATISTICS = "sent without statistics"
 STEPS = {
     "kedro_telemetry.consent:decide": NOTHING,
-    "kedro_telemetry.masking:running_cli": MASKED,
-    "kedro_telemetry.masking:mask_command": NOTHING,
-    "kedro_telemetry.events:build_event": NOTHING,
-    "kedro_telemetry.counts:count_properties": NO_STATISTICS,
+    "kedro_telemetry.collect.masking:running_cli": MASKED,
+    "kedro_telemetry.collect.masking:mask_command": NOTHING,
+    "kedro_telemetry.collect.event:build_event": NOTHING,
+    "kedro_telemetry.collect.counts:count_properties": NO_STATISTICS,
     "kedro_telemetry.outbox:Outbox.put": NOTHING,
     "kedro_telemetry.spawn:start_sender": QUEUED,
 }
 # ``kedro info`` builds no catalog, so it never counts the project.
-INFO_STEPS = [step for step in STEPS if not step.startswith("kedro_telemetry.counts:")]
+INFO_STEPS = [step for step in STEPS if not step.startswith("kedro_telemetry.collect.counts:")]
 
 pytestmark = pytest.mark.slow
 
@@ -129,7 +129,7 @@ print("outputs:", sorted(outputs))
 # session run has one way of containing a failure, whatever the step.
 SESSION_STEPS = (
     "kedro_telemetry.consent:decide",
-    "kedro_telemetry.project:metadata_at",
+    "kedro_telemetry.collect.project:metadata_at",
     "kedro_telemetry.outbox:Outbox.put",
 )
 
@@ -159,7 +159,7 @@ def test_debug_mode_shows_the_whole_exception_of_a_failing_hook(
     consented: Path, env: dict[str, str], tmp_path: Path
 ) -> None:
     """Without debug mode the checks above prove that nothing of this is shown."""
-    step = "kedro_telemetry.masking:mask_command"
+    step = "kedro_telemetry.collect.masking:mask_command"
     marker = tmp_path / "reached"
     debug = {**env, "KEDRO_TELEMETRY_DEBUG": "1"}
     result = kedro_with_fault("fail", marker, [step], "info", cwd=consented, env=debug)

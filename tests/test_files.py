@@ -98,7 +98,7 @@ def test_a_consented_command_leaves_the_project_as_kedro_alone_would(
 
     assert receiver.wait_for(1) != [], "the plugin must have been at work"
     assert tree_digest(place, skip=not_the_consent_file) == without_plugin
-    assert (place / ".telemetry").read_text() == "consent: true\n"
+    assert (place / ".telemetry").read_text() == "consent: true\n"  # as given
     pyproject_after = (place / "pyproject.toml").stat()
     assert pyproject_after.st_mtime_ns == pyproject_before.st_mtime_ns
     assert pyproject_after.st_ino == pyproject_before.st_ino
@@ -123,7 +123,7 @@ def test_answering_the_question_adds_the_consent_file_and_nothing_else(
     assert list(added) == [".telemetry"]
     assert added[".telemetry"].startswith("file 644 ")
     assert {name: after[name] for name in before} == before
-    assert (project / ".telemetry").read_text() == "consent: true\n"
+    assert (project / ".telemetry").read_text() == "consent: true\nversion: 1\n"
     assert receiver.wait_for(1) != []
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from kedro.framework.cli.cli import KedroCLI
 
-from kedro_telemetry.masking import MASK, mask_command
+from kedro_telemetry.collect.masking import MASK, mask_command
 
 
 @pytest.fixture(scope="module")

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 
 from kedro_telemetry import environment
-from kedro_telemetry.events import sha256_hex
+from kedro_telemetry.collect.event import sha256_hex
 from tests.support.consent_files import give_consent, write_user_wide
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.help_text import assert_kedros_help_unchanged
@@ -108,7 +108,11 @@ def project_files(project: Path) -> dict[Path, bytes]:
 
 def assert_what_every_caller_sees(report: dict[str, Any], consented: bool) -> None:
     assert report["consent"] is consented  # undecided is no, never an implied yes
-    assert report["identity"] == sha256_hex(socket.gethostname())
+    if consented:  # keyed: not the plain hash that anyone could compute
+        assert len(report["identity"]) == 64
+        assert report["identity"] != sha256_hex(socket.gethostname())
+    else:
+        assert report["identity"] == "missing_user_identity"
     assert report["app_id"] == "2388822444"
     assert report["heap_event"] is consented
     assert report["plugin_event"] is consented
@@ -159,7 +163,8 @@ def test_with_consent_the_0_9_0_names_send_and_write_no_file(
     assert result.returncode == 0, result.stderr
     report = json.loads(last_line(result))
     assert_what_every_caller_sees(report, consented=True)
-    assert home_files(env) == before_home  # 0.9.0 wrote ~/.config/kedro/telemetry.toml
+    # 0.9.0 wrote ~/.config/kedro/telemetry.toml; after the yes, only the key.
+    assert home_files(env) == before_home | {".config/kedro/telemetry-secret"}
     assert project_files(consented) == before_project
     assert report["properties"]["package_name"] == sha256_hex("spaceship_log")
     assert report["properties"]["telemetry_version"] == "1.0.0"
@@ -273,7 +278,7 @@ def test_the_hooks_never_import_the_compatibility_module(
         REPORT_LOADED_MODULES, project, env, receiver
     )
     loaded = set(result.stderr.split("loaded:")[-1].split())
-    assert {"kedro_telemetry.hooks", "kedro_telemetry.actions"} <= loaded
+    assert {"kedro_telemetry.hooks", "kedro_telemetry.tracker"} <= loaded
     assert "kedro_telemetry.plugin" not in loaded
     assert "kedro_telemetry.api" not in loaded
     assert event["properties"]["command"] == "kedro run"

@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import getpass
+import hashlib
 import os
 import re
 import socket
@@ -36,7 +37,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from kedro.framework.cli.cli import KedroCLI
 
-from kedro_telemetry.masking import MASK, mask_command
+from kedro_telemetry.collect.masking import MASK, mask_command
 from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import settle
 from tests.support.hardening import (
@@ -377,6 +378,9 @@ def test_no_byte_sent_names_the_host_the_user_the_project_or_a_secret(
     personal = [
         socket.gethostname(),
         getpass.getuser(),
+        # Their plain hashes too: keyed ones cannot be found by hashing guesses.
+        hashlib.sha256(socket.gethostname().encode()).hexdigest(),
+        hashlib.sha256(getpass.getuser().encode()).hexdigest(),
         str(project),
         str(project.resolve()),
         project.name,
@@ -396,13 +400,13 @@ def test_no_byte_sent_names_the_host_the_user_the_project_or_a_secret(
 
 # Every step that reads the machine or the project, builds, queues or sends.
 COLLECTING_STEPS = (
-    "kedro_telemetry.machine:machine_properties",
-    "kedro_telemetry.machine:host_identity",
-    "kedro_telemetry.project:project_properties",
-    "kedro_telemetry.project:metadata_at",
-    "kedro_telemetry.counts:count_properties",
-    "kedro_telemetry.masking:mask_command",
-    "kedro_telemetry.events:build_event",
+    "kedro_telemetry.collect.machine:machine_properties",
+    "kedro_telemetry.collect.machine:host_identity",
+    "kedro_telemetry.collect.project:project_properties",
+    "kedro_telemetry.collect.project:metadata_at",
+    "kedro_telemetry.collect.counts:count_properties",
+    "kedro_telemetry.collect.masking:mask_command",
+    "kedro_telemetry.collect.event:build_event",
     "kedro_telemetry.delivery:queue_event",
     "kedro_telemetry.outbox:Outbox.put",
     "kedro_telemetry.spawn:start_sender",
@@ -542,7 +546,7 @@ def test_with_consent_the_cli_spy_sees_every_step(
     assert spy.returncode == 0, spy.stderr
 
     assert steps_reached(marker) == set(COLLECTING_STEPS) - {
-        "kedro_telemetry.project:metadata_at"  # the CLI has Kedro's metadata
+        "kedro_telemetry.collect.project:metadata_at"  # the CLI has Kedro's metadata
     }
     assert len(receiver.wait_for(1)) == 1
 
@@ -591,7 +595,7 @@ def test_a_consented_session_run_sends_one_project_run_event_with_statistics(
     assert properties["number_of_datasets"] == 2
     assert properties["number_of_pipelines"] == 4
     assert "command" not in properties
-    assert "kedro_telemetry.project:metadata_at" in steps_reached(marker)
+    assert "kedro_telemetry.collect.project:metadata_at" in steps_reached(marker)
 
 
 @pytest.mark.slow

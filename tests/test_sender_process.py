@@ -22,7 +22,7 @@ PARENT = """
 import sys
 from datetime import datetime, timezone
 from kedro_telemetry.delivery import queue_event as deliver
-from kedro_telemetry.events import build_event
+from kedro_telemetry.collect.event import build_event
 
 deliver(build_event("CLI command", identity="0" * 64, properties={"command": "kedro"},
                     timestamp=datetime.now(timezone.utc), idempotency_key="k-1"))
@@ -63,14 +63,12 @@ def test_flush_takes_over_from_a_sender_that_is_backing_off(
     assert len(receiver.accepted) == 1
 
 
-def test_the_foreground_imports_neither_the_sending_path_nor_cachetools(
+def test_the_foreground_never_imports_the_sending_path(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
     give_consent(project)
     result, modules = modules_at_exit("info", cwd=project, env=env)
     assert result.returncode == 0, result.stderr
     assert modules & {"requests", "urllib3", "kedro_telemetry.drain"} == set()
-    # cachetools serves only a process's second consent decision on.
-    assert "kedro_telemetry.actions" in modules
-    assert "cachetools" not in modules
+    assert "kedro_telemetry.tracker" in modules
     assert len(receiver.wait_for(1)) == 1  # the command was really reported

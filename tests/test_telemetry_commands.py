@@ -125,12 +125,12 @@ def test_enable_and_disable_are_idempotent_and_write_their_file_only(
         choose_here(project, "disable")
         assert (project / ".telemetry").read_text() == "consent: false\n"
     choose_here(project, "enable")
-    assert (project / ".telemetry").read_text() == "consent: true\n"
+    assert (project / ".telemetry").read_text() == "consent: true\nversion: 1\n"
     assert not user_wide_file(env).exists()
     (project / ".telemetry").unlink()
     for _ in range(2):
         choose_here(project, "enable", "--global")
-        assert user_wide_file(env).read_text() == "consent: true\n"
+        assert user_wide_file(env).read_text() == "consent: true\nversion: 1\n"
     choose_here(project, "disable", "--global")
     assert user_wide_file(env).read_text() == "consent: false\n"
     assert not (project / ".telemetry").exists()
@@ -146,7 +146,7 @@ def test_enable_disable_and_global_write_their_file_only(
     assert (
         kedro("telemetry", "enable", "--global", cwd=project, env=env).returncode == 0
     )
-    assert user_wide_file(env).read_text() == "consent: true\n"
+    assert user_wide_file(env).read_text() == "consent: true\nversion: 1\n"
     assert (project / ".telemetry").read_text() == "consent: false\n"
 
 

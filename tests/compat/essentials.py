@@ -14,7 +14,7 @@ import pytest
 from kedro import __version__ as kedro_version
 from kedro import io as kedro_io
 
-from kedro_telemetry.events import sha256_hex
+from kedro_telemetry.collect.event import sha256_hex
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.help_text import assert_kedros_help_unchanged
 from tests.support.kedro_env import (
@@ -120,7 +120,7 @@ def test_the_telemetry_commands_find_the_project(
     cwd = project / "src" if not kedro_version.startswith("0.18.") else project
     enabled = kedro("telemetry", "enable", cwd=cwd, env=env)
     assert enabled.returncode == 0, enabled.stderr
-    assert (project / ".telemetry").read_text() == "consent: true\n"
+    assert (project / ".telemetry").read_text() == "consent: true\nversion: 1\n"
 
 
 def test_the_0_9_0_names_import_and_answer(project: Path, env: dict[str, str]) -> None:

@@ -68,7 +68,7 @@ QUEUE_ONE = """
 def queue(key):
     from datetime import datetime, timezone
     from kedro_telemetry.delivery import queue_event as deliver
-    from kedro_telemetry.events import build_event
+    from kedro_telemetry.collect.event import build_event
 
     deliver(build_event("CLI command", identity="0" * 64,
                         properties={"command": "kedro info"},

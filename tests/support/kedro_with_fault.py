@@ -16,33 +16,28 @@ from __future__ import annotations
 
 import functools
 import importlib
+import pkgutil
 import sys
 from collections.abc import Callable
 from typing import Any
 
-_PLUGIN_MODULES = (
-    "api",
-    "consent",
-    "delivery",
-    "counts",
-    "events",
-    "files",
-    "hooks",
-    "machine",
-    "masking",
-    "outbox",
-    "project",
-    "actions",
-)
+def _plugin_modules() -> list[Any]:
+    """Every module of kedro_telemetry, imported (but no ``__main__``)."""
+    import kedro_telemetry
+
+    names = [
+        info.name
+        for info in pkgutil.walk_packages(kedro_telemetry.__path__, "kedro_telemetry.")
+        if not info.name.endswith("__main__")
+    ]
+    return [importlib.import_module(name) for name in names]
 
 
 def install(mode: str, marker: str, targets: list[str]) -> None:
     """Replace every target; ``mode`` is ``fail`` or ``spy``."""
     if mode not in ("fail", "spy"):
         raise SystemExit(f"unknown mode {mode!r}")
-    plugin = [
-        importlib.import_module(f"kedro_telemetry.{name}") for name in _PLUGIN_MODULES
-    ]
+    plugin = _plugin_modules()
     for target in targets:
         module_name, _, attribute_path = target.partition(":")
         owner: Any = importlib.import_module(module_name)

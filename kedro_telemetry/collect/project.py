@@ -1,21 +1,18 @@
 """Which project an event comes from, read from Kedro's ``ProjectMetadata``.
 
-Each property is one reader below, listed in ``READERS``; a new one is a
-reader there and a row in the README's field table. Only hashes and names
+Only hashes and names
 from fixed lists leave this module, never the text as written.
 """
 
 from __future__ import annotations
 
 import ast
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from kedro_telemetry.events import Properties, sha256_hex
+from kedro_telemetry.collect.event import Properties, sha256_hex
 
 __all__ = [
-    "READERS",
     "STARTER_TOOLS",
     "example_pipeline_flag",
     "metadata_at",
@@ -43,44 +40,26 @@ _CUSTOM = "custom"
 _TOOLS_TEXT_LIMIT = 512
 
 
-def package_name(metadata: Any) -> Properties:
-    name = _text(getattr(metadata, "package_name", None))
-    # SHA-256 of the package name: tells projects apart without sending it; a
-    # guessable name is found by hashing guesses.
-    return {"package_name": sha256_hex(name)} if name else {}
-
-
-def project_name(metadata: Any) -> Properties:
-    name = _text(getattr(metadata, "project_name", None))
-    # SHA-256 of the project's name, likewise: never sent as is, not secret
-    # when guessable.
-    return {"project_name": sha256_hex(name)} if name else {}
-
-
-def tools(metadata: Any) -> Properties:
-    # Names of Kedro's own starter tools (lint, test, ...), from a fixed list.
-    names = starter_tools(getattr(metadata, "tools", None))
-    return {"tools": names} if names else {}
-
-
-def example_pipeline(metadata: Any) -> Properties:
-    flag = example_pipeline_flag(getattr(metadata, "example_pipeline", None))
-    return {"example_pipeline": flag} if flag else {}
-
-
-READERS: tuple[Callable[[Any], Properties], ...] = (
-    package_name,
-    project_name,
-    tools,
-    example_pipeline,
-)
-
-
 def project_properties(metadata: Any) -> Properties:
-    """The project's properties from its ``ProjectMetadata``."""
+    """The project's properties from its ``ProjectMetadata``.
+
+    Package and project names are plain SHA-256: they name a project, not a
+    person, and a team's project then counts once whoever runs it; a
+    guessable project name can be found by hashing guesses.
+    """
     properties: Properties = {}
-    for reader in READERS:
-        properties.update(reader(metadata))
+    package = _text(getattr(metadata, "package_name", None))
+    if package:
+        properties["package_name"] = sha256_hex(package)
+    project = _text(getattr(metadata, "project_name", None))
+    if project:
+        properties["project_name"] = sha256_hex(project)
+    tools = starter_tools(getattr(metadata, "tools", None))
+    if tools:
+        properties["tools"] = tools
+    example = example_pipeline_flag(getattr(metadata, "example_pipeline", None))
+    if example:
+        properties["example_pipeline"] = example
     return properties
 
 

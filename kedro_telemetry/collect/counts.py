@@ -1,22 +1,19 @@
 """How large the project is: its datasets, pipelines and validators, counted.
 
-Read when a command (or session) builds its catalog. Each property is one
-reader below, listed in ``READERS``; a new one is a reader there and a row in
-the README's field table. Counts only: the user's own class and module names
-are never sent, only those of public libraries.
+Read when a command (or session) builds its catalog. Counts only: the user's
+own class and module names are never sent, only those of public libraries.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from kedro_telemetry.events import Properties
-from kedro_telemetry.kedro_compat import dataset_class_paths
+from kedro_telemetry.collect.event import Properties
+from kedro_telemetry.collect.kedro_compat import dataset_class_paths
 
 __all__ = [
-    "READERS",
     "count_properties",
     "dataset_counts",
     "dataset_type_label",
@@ -82,15 +79,9 @@ def validators(catalog: Any) -> Properties:
     return validator_counts([path if isinstance(path, str) else None for path in paths])
 
 
-READERS: tuple[Callable[[Any], Properties], ...] = (datasets, pipelines, validators)
-
-
 def count_properties(catalog: Any) -> Properties:
     """All the counts, for the catalog a command or session built."""
-    properties: Properties = {}
-    for reader in READERS:
-        properties.update(reader(catalog))
-    return properties
+    return {**datasets(catalog), **pipelines(catalog), **validators(catalog)}
 
 
 # The counting itself, from plain data ----------------------------------------

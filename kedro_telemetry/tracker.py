@@ -44,18 +44,22 @@ class PendingEvent:
 
     __slots__ = ("idempotency_key", "name", "properties", "started_at")
 
-    def __init__(self, name: str, properties: dict[str, Any]) -> None:
+    def __init__(
+        self, name: str, properties: dict[str, Any], started_at: datetime | None = None
+    ) -> None:
         self.name = name
         self.properties = properties
-        self.started_at = datetime.now(timezone.utc)
+        # When the action began: a command's start, not the moment after a
+        # question that the person may have taken minutes to answer.
+        self.started_at = started_at or now()
         # Random, never derived from anything about the user; Heap stores an
         # event once per key, so retries can never count twice.
         self.idempotency_key = uuid.uuid4().hex
 
     def finish(self) -> dict[str, Any]:
-        from kedro_telemetry import events, machine
+        from kedro_telemetry.collect import event, machine
 
-        return events.build_event(
+        return event.build_event(
             self.name,
             identity=machine.host_identity(),
             properties=self.properties,
@@ -73,16 +77,12 @@ class _Command:
 
     __slots__ = ("args", "event", "metadata")
 
-    def __init__(self, metadata: Any, args: list[str]) -> None:
-        from kedro_telemetry import events
+    def __init__(self, metadata: Any, args: list[str], started_at: datetime) -> None:
+        from kedro_telemetry.collect.event import CLI_COMMAND
 
-        self.event = PendingEvent(events.CLI_COMMAND, {})
+        self.event = PendingEvent(CLI_COMMAND, {}, started_at)
         self.args = args
         self.metadata = metadata
-
-
-# A session already counted: reported, covered by its parent command, or refused.
-_SETTLED = None
 
 
 class ActionTracker:
@@ -93,11 +93,13 @@ class ActionTracker:
         # hooks only add to its event.
         self._in_command = False
         self._command: _Command | None = None
-        # Per session (see ``_session_of``): the event waiting for its first
-        # catalog, or ``_SETTLED``; and the session whose context came last.
-        self._sessions: weakref.WeakKeyDictionary[Any, PendingEvent | None] = (
+        # Sessions (see ``_session_of``) whose event waits for their first
+        # catalog; those already counted (reported, covered by the parent
+        # command, or refused); and the session whose context came last.
+        self._pending: weakref.WeakKeyDictionary[Any, PendingEvent] = (
             weakref.WeakKeyDictionary()
         )
+        self._counted: weakref.WeakSet[Any] = weakref.WeakSet()
         self._current: weakref.ref[Any] | None = None
 
     # CLI stage -------------------------------------------------------------
@@ -106,6 +108,7 @@ class ActionTracker:
         """Decide once for the whole command, and keep what it will report."""
         self._in_command = True
         self._command = None
+        started_at = now()
         if command_args[:1] == [_OWN_COMMAND]:
             return
         project_path = getattr(project_metadata, "project_path", None)
@@ -116,7 +119,7 @@ class ActionTracker:
             click.echo(OPTED_OUT_MESSAGE, err=True)
         if not decision.collects:
             return
-        self._command = _Command(project_metadata, list(command_args))
+        self._command = _Command(project_metadata, list(command_args), started_at)
         environment.mark_reported(os.getpid())
 
     def finish_command(self) -> dict[str, Any] | None:
@@ -125,7 +128,7 @@ class ActionTracker:
         if command is None:
             return None
         environment.unmark_reported(os.getpid())
-        from kedro_telemetry import machine, project
+        from kedro_telemetry.collect import machine, project
 
         properties = machine.machine_properties()
         if command.metadata is not None:
@@ -143,20 +146,22 @@ class ActionTracker:
             return  # the CLI stage already decided and holds the project data
         session = _session_of(context)
         self._current = weakref.ref(session)
-        if session in self._sessions:
-            return  # a later context of a session already counted
+        if session in self._pending or session in self._counted:
+            return  # a later context of a session already seen
+        started_at = now()
         if (
             environment.take_reported_marker()
             or not consent.decide(context.project_path).collects
         ):
-            self._sessions[session] = _SETTLED
+            self._counted.add(session)
             return
-        from kedro_telemetry import events, machine, project
+        from kedro_telemetry.collect import machine, project
+        from kedro_telemetry.collect.event import PROJECT_RUN
 
         properties = machine.machine_properties()
         metadata = project.metadata_at(context.project_path)
         properties.update(project.project_properties(metadata))
-        self._sessions[session] = PendingEvent(events.PROJECT_RUN, properties)
+        self._pending[session] = PendingEvent(PROJECT_RUN, properties, started_at)
 
     def add_catalog(self, catalog: Any) -> dict[str, Any] | None:
         """Count the catalog; the session's finished event, if this completes one."""
@@ -164,12 +169,12 @@ class ActionTracker:
             pending = self._command.event if self._command is not None else None
         else:
             session = self._current() if self._current is not None else None
-            pending = self._sessions.get(session) if session is not None else None
+            pending = self._pending.pop(session, None) if session is not None else None
             if pending is not None:
-                self._sessions[session] = _SETTLED
+                self._counted.add(session)
         if pending is None:
             return None
-        from kedro_telemetry.counts import count_properties
+        from kedro_telemetry.collect.counts import count_properties
 
         pending.properties.update(count_properties(catalog))
         return None if self._in_command else pending.finish()
@@ -188,7 +193,7 @@ def _session_of(context: Any) -> Any:
 
 def _masked_command(command_args: list[str]) -> dict[str, str | int | float]:
     """``command`` and ``main_command``, from the running CLI's own tree."""
-    from kedro_telemetry.masking import command_properties
+    from kedro_telemetry.collect.masking import command_properties
 
     return command_properties(_running_cli(), command_args)
 
@@ -199,12 +204,17 @@ def _running_cli() -> Any:
     A failure here must not drop the command, or the project hooks would take
     it for a session run without the CLI.
     """
-    from kedro_telemetry.masking import running_cli
+    from kedro_telemetry.collect.masking import running_cli
 
     try:
         return running_cli()
     except Exception:
         return None
+
+
+def now() -> datetime:
+    """The time an action begins, in UTC as Heap takes it."""
+    return datetime.now(timezone.utc)
 
 
 _tracker: ActionTracker | None = None

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 
 import click
 
-from kedro_telemetry.events import Properties
+from kedro_telemetry.collect.event import Properties
 
 __all__ = ["MASK", "command_properties", "mask_command", "running_cli"]
 
@@ -195,6 +195,6 @@ def _context_for(
 
 def _official_starters() -> frozenset[str]:
     """Kedro's own list of starter aliases, already imported by ``kedro new``."""
-    from kedro_telemetry.kedro_compat import official_starter_aliases
+    from kedro_telemetry.collect.kedro_compat import official_starter_aliases
 
     return official_starter_aliases() or _KNOWN_STARTERS

@@ -3,11 +3,6 @@
 Nothing here reads the machine, the project or the clock: ``machine``,
 ``project``, ``counts`` and ``masking`` read the properties, and this module
 only gives them Heap's shape (strings and numbers, under 1,024 characters).
-
-Q: Why SHA-256 and not the names themselves?
-A: The maintainers need to count distinct hosts, users and projects, not to know
-   them. A hash lets equal names count once without sending the name. It is
-   not secret: a short or common name is found by hashing guesses.
 """
 
 from __future__ import annotations
@@ -37,6 +32,7 @@ Properties = dict[str, "str | int | float"]
 
 
 def sha256_hex(text: str) -> str:
+    """The plain hash of a project's names (see ``project``); never a person's."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
