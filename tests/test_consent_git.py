@@ -43,7 +43,9 @@ def listed_by_git(path: Path) -> bool:
 def test_a_split_index_keeps_the_committed_yes_tracked(tmp_path: Path) -> None:
     repository = repository_with_project(tmp_path / "repo", "core.splitIndex=true")
     git("update-index", "--split-index", cwd=repository)
-    shared = [path for path in (repository / ".git").iterdir() if "sharedindex" in path.name]
+    shared = [
+        path for path in (repository / ".git").iterdir() if "sharedindex" in path.name
+    ]
     assert shared  # most entries now live in the shared index, behind a link
     committed = repository / "sub" / "project" / ".telemetry"
     assert listed_by_git(committed)

@@ -66,7 +66,9 @@ def test_the_colleagues_own_yes_is_kept_outside_the_repository(
     session.expect(pexpect.EOF)
     session.close()
     assert session.exitstatus == 0
-    assert yaml.safe_load(answers_file(env).read_text()) == {str(clone): {"consent": True, "version": 1}}
+    assert yaml.safe_load(answers_file(env).read_text()) == {
+        str(clone): {"consent": True, "version": 1}
+    }
     assert git("status", "--porcelain", cwd=clone) == ""  # no tracked file changed
 
     again = on_terminal("info", cwd=clone, env=env)  # not asked a second time
@@ -77,7 +79,9 @@ def test_the_colleagues_own_yes_is_kept_outside_the_repository(
 
     disabled = kedro("telemetry", "disable", cwd=clone, env=env)
     assert "for you alone" in disabled.stdout
-    assert yaml.safe_load(answers_file(env).read_text()) == {str(clone): {"consent": False}}
+    assert yaml.safe_load(answers_file(env).read_text()) == {
+        str(clone): {"consent": False}
+    }
     assert git("status", "--porcelain", cwd=clone) == ""
 
 

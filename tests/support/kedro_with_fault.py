@@ -21,6 +21,7 @@ import sys
 from collections.abc import Callable
 from typing import Any
 
+
 def _plugin_modules() -> list[Any]:
     """Every module of kedro_telemetry, imported (but no ``__main__``)."""
     import kedro_telemetry
