@@ -6,9 +6,13 @@ The commands that show these decisions to people are in test_consent.py.
 
 from __future__ import annotations
 
+import io
 import os
+import sys
+from collections.abc import Callable
 from pathlib import Path
 
+import click
 import pytest
 from cachetools import TTLCache
 
@@ -210,26 +214,41 @@ def test_a_project_outside_any_repository_keeps_its_yes(project: Path) -> None:
     assert decided(project) == (True, "project")
 
 
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+@pytest.fixture
+def person_says_yes(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """The far edge only: a terminal on both ends, and a person who says yes.
+
+    Called in the test's body (pytest sets its own streams between a fixture
+    and the test); returns the list of the questions asked, as worded.
+    """
+    asked: list[str] = []
+
+    def confirm(text: str, **options: object) -> bool:
+        asked.append(text)
+        return True
+
+    def at_terminal() -> list[str]:
+        monkeypatch.setattr(sys, "stdin", Terminal())
+        monkeypatch.setattr(sys, "stderr", Terminal())
+        monkeypatch.setattr(click, "confirm", confirm)
+        return asked
+
+    return at_terminal
+
+
 @pytest.mark.slow
 def test_an_invalid_tracked_file_is_never_overwritten_by_the_answer(
-    project: Path, monkeypatch: pytest.MonkeyPatch
+    project: Path, person_says_yes: Callable[[], list[str]]
 ) -> None:
     """The question's answer goes to the answers file, as for a tracked yes."""
-    import io
-    import sys
-
-    import click
-
-    class Terminal(io.StringIO):
-        def isatty(self) -> bool:
-            return True
-
     (project / ".telemetry").write_text("consent: maybe\n")
     git("add", "--force", "spaceship-log/.telemetry", cwd=repository_of(project))
-    # The far edge only: a terminal on both ends, and a person who says yes.
-    monkeypatch.setattr(sys, "stdin", Terminal())
-    monkeypatch.setattr(sys, "stderr", Terminal())
-    monkeypatch.setattr(click, "confirm", lambda *args, **kwargs: True)
+    person_says_yes()
     decision = consent.decide(project, may_prompt=True)
     assert (decision.consent, decision.source) == (True, "prompt")
     assert (project / ".telemetry").read_text() == "consent: maybe\n"
@@ -265,6 +284,20 @@ def test_another_users_yes_is_theirs_and_status_says_so(project: Path) -> None:
         files.project_answers_file(), consent.answer_key(project), False, 1
     )
     assert decided(project) == (False, "own-answer")
+
+
+@needs_root
+def test_asked_beside_another_users_yes_you_answer_for_yourself(
+    project: Path, person_says_yes: Callable[[], list[str]]
+) -> None:
+    someone_elses(project / ".telemetry", True)
+    asked = person_says_yes()
+    decision = consent.decide(project, may_prompt=True)
+    assert (decision.consent, decision.source) == (True, "prompt")
+    assert f"it belongs to the user with id {OTHER_UID}" in asked[0]
+    assert (project / ".telemetry").read_text() == "consent: true\n"  # theirs, kept
+    assert (project / ".telemetry").stat().st_uid == OTHER_UID
+    assert decided(project) == (True, "own-answer")
 
 
 @needs_root
@@ -309,6 +342,25 @@ def test_a_yes_to_an_older_version_is_no_yes_to_a_newer_one(
     assert (decision.consent, decision.source) == (None, "undecided")
     [note] = decision.notes
     assert "says yes to what version 1 of the plugin sent; version 2 sends more" in note
+
+
+def test_the_question_comes_again_and_says_what_is_new(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    person_says_yes: Callable[[], list[str]],
+) -> None:
+    (project / ".telemetry").write_text("consent: true\n")
+    asked = person_says_yes()
+    monkeypatch.setattr(collect, "CONSENT_VERSION", 2)
+    monkeypatch.setitem(collect.NEW_IN_VERSION, 2, "the name of the IDE you use")
+    decision = consent.decide(project, may_prompt=True)
+    assert (decision.consent, decision.source) == (True, "prompt")
+    assert "it now sends more: the name of the IDE you use." in " ".join(
+        asked[0].split()
+    )
+    assert (project / ".telemetry").read_text() == "consent: true\nversion: 2\n"
+    assert decided(project) == (True, "project")
+    assert len(asked) == 1  # answered: not asked again
 
 
 def test_a_no_needs_no_version_and_a_newer_yes_covers_an_older_plugin(

@@ -7,7 +7,11 @@ decisions themselves are tested in-process in test_consent_sources.py.
 
 from __future__ import annotations
 
+import os
 import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pexpect
@@ -16,9 +20,15 @@ import yaml
 
 from tests.support.delivery_tools import settle
 from tests.support.git_repos import commit_all, git, init_repository
-from tests.support.hardening import assert_nothing_sent
+from tests.support.hardening import (
+    Result,
+    UidRunner,
+    assert_nothing_sent,
+    outbox_entries,
+    uid_runner,
+)
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import kedro, state_dir_of
+from tests.support.kedro_env import isolated_environment, kedro, state_dir_of
 from tests.support.terminal import QUESTION, on_terminal
 
 
@@ -117,3 +127,93 @@ def test_a_machine_policy_no_wins_silently_and_status_names_it(
     report = kedro("telemetry", "status", cwd=project, env=env).stdout
     assert "not decided yet" in report
     assert "cannot consent for you, so it is ignored" in report
+
+
+# Two people, one project directory (a team server, a JupyterHub volume) ----------
+
+
+@dataclass
+class SharedDirectory:
+    """One project that two real users work in, each with a home of their own.
+
+    Alice is this process's user (root) and owns the project's files; Bob is
+    another uid. Bob cannot start this environment's interpreter again for a
+    detached sender, so what he queues is delivered by a flush with his env.
+    """
+
+    project: Path
+    alice: dict[str, str]
+    bob: dict[str, str]
+    runner: UidRunner
+
+    def as_bob(self, *args: str) -> Result:
+        return self.runner.kedro(*args, cwd=self.project, env=self.bob)
+
+    def deliver_bobs(self) -> None:
+        flushed = kedro(
+            "telemetry", "flush", "--timeout", "10", cwd=self.project, env=self.bob
+        )
+        assert flushed.returncode == 0, flushed.stderr
+
+
+@pytest.fixture
+def shared(project_template: Path, receiver: HeapReceiver) -> Iterator[SharedDirectory]:
+    runner = uid_runner()
+    if isinstance(runner, str):
+        pytest.skip(runner)
+    # Not under pytest's own temporary directory: that one is private to root.
+    root = Path(tempfile.mkdtemp(prefix="kedro-telemetry-shared-"))
+    try:
+        os.chmod(root, 0o755)
+        project = shutil.copytree(project_template, root / "team" / "spaceship-log")
+        homes = {}
+        for person in ("alice", "bob"):
+            homes[person] = isolated_environment(root / person)
+            homes[person]["KEDRO_TELEMETRY_ENDPOINT"] = receiver.url
+        runner.give(root / "bob")
+        yield SharedDirectory(project, homes["alice"], homes["bob"], runner)
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.mark.slow
+def test_in_a_shared_directory_a_yes_counts_only_for_its_owner(
+    shared: SharedDirectory, receiver: HeapReceiver
+) -> None:
+    telemetry = shared.project / ".telemetry"
+    telemetry.write_text("consent: true\nversion: 1\n")  # Alice's answer
+
+    result = shared.as_bob("info")
+    assert result.returncode == 0, result.stderr
+    assert "Kedro-Telemetry" not in result.stderr  # no terminal: not asked
+    assert_nothing_sent(receiver, state_dir_of(shared.bob))
+    status = shared.as_bob("telemetry", "status").stdout
+    assert "Usage data is not collected here (not decided yet)." in status
+    assert "says yes, but it belongs to the user root" in status
+
+    # Bob says yes for himself: Alice's file stays as she left it.
+    enabled = shared.as_bob("telemetry", "enable")
+    assert "for you alone" in enabled.stdout, enabled.stderr
+    assert telemetry.read_text() == "consent: true\nversion: 1\n"
+    assert shared.as_bob("info").returncode == 0
+    assert kedro("info", cwd=shared.project, env=shared.alice).returncode == 0
+    shared.deliver_bobs()
+    settle(shared.alice)
+    events = receiver.wait_for(2)
+    assert len(events) == 2
+    assert len({event["identity"] for event in events}) == 2  # two keys, two homes
+    assert len({event["properties"]["username"] for event in events}) == 2
+
+    # Alice says no: Bob's enable cannot turn it back into a yes for her.
+    assert (
+        kedro("telemetry", "disable", cwd=shared.project, env=shared.alice).returncode
+        == 0
+    )
+    assert shared.as_bob("telemetry", "enable").returncode == 0
+    assert telemetry.read_text() == "consent: false\n"
+    refused = shared.as_bob("info")
+    assert "you have opted out" in refused.stderr  # a no counts from anyone
+    assert kedro("info", cwd=shared.project, env=shared.alice).returncode == 0
+    settle(shared.alice)
+    assert outbox_entries(state_dir_of(shared.bob)) == []
+    assert len(receiver.wait_for(3, seconds=1)) == 2  # nothing since Alice's no
