@@ -12,8 +12,8 @@ from typing import Any
 
 from kedro_telemetry import consent, events, machine, project
 from kedro_telemetry.actions import PendingEvent
-from kedro_telemetry.delivery import queue_event
 from kedro_telemetry.logs import stderr_logger
+from kedro_telemetry.outbox.wake import queue_event
 
 __all__ = ["send_event", "send_telemetry_event"]
 

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from kedro_telemetry.delivery_log import DeliveryLog
-from kedro_telemetry.drain import Drain, Report
-from kedro_telemetry.http_session import openssl_trust
-from kedro_telemetry.outbox import Outbox
+from kedro_telemetry.outbox.delivery_log import DeliveryLog
+from kedro_telemetry.outbox.store import Outbox
+from kedro_telemetry.sender.drain import Drain, Report
+from kedro_telemetry.sender.http_session import openssl_trust
 from tests.support.company_network import ForwardProxy, PrivateCA, TlsHeapReceiver
 from tests.support.delivery_tools import synthetic_record
 from tests.support.heap_receiver import HeapReceiver

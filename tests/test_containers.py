@@ -50,7 +50,7 @@ print("run done")
 """
 
 DETECTED = (
-    "from kedro_telemetry.containers import ends_with_this_process; "
+    "from kedro_telemetry.outbox.containers import ends_with_this_process; "
     "print(ends_with_this_process())"
 )
 

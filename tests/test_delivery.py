@@ -23,11 +23,8 @@ on how long anything took.
 from __future__ import annotations
 
 import errno
-import json
 import os
-import re
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +33,7 @@ import pytest
 from kedro_telemetry import machine
 from kedro_telemetry.events import sha256_hex
 from kedro_telemetry.files import FileTooLargeError
-from kedro_telemetry.outbox import MAX_BYTES, MAX_EVENTS, Outbox
+from kedro_telemetry.outbox.store import MAX_BYTES, MAX_EVENTS, Outbox
 from tests.support.delivery_tools import (
     KEDRO,
     Senders,
@@ -55,8 +52,6 @@ from tests.support.delivery_tools import (
 )
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
-
-_EVENT_FILE_NAME = re.compile(r"^\d{20}-[0-9a-f]{32}-s\d+\.json$")
 
 
 def run_info(project: Path, env: dict[str, str], timeout: float = 180) -> None:
@@ -314,46 +309,31 @@ def test_commands_side_by_side_deliver_one_distinct_event_each(
 
 
 def write_backlog(directory: Path, records: list[dict[str, Any]]) -> list[str]:
-    """Write ``records`` as ``Outbox.put`` does (name, content, mode), oldest first.
+    """Queue ``records`` with the real ``Outbox.put``, oldest first; return their keys.
 
-    Without ``put``'s fsync per file, so that ten thousand files take a second.
-    Returns their keys, oldest first.
+    Each is put into an empty staging outbox and moved into ``directory``, so
+    that ``put`` never sizes the growing backlog: ten thousand take a second.
     """
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # An hour ago: older than anything queued now, far from the 30-day limit.
-    first = time.time_ns() - 3600 * 10**9
+    staging = Outbox(directory.with_name(directory.name + "-staging"))
     keys = []
-    for offset, record in enumerate(records):
-        key = record["event"]["idempotency_key"]
-        data = json.dumps(record).encode("utf-8")
-        path = directory / f"{first + offset:020d}-{key}-s{len(data)}.json"
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        keys.append(key)
+    for record in records:
+        path = staging.put(record)
+        path.rename(directory / path.name)
+        keys.append(record["event"]["idempotency_key"])
     return keys
 
 
 UNUSED = "http://127.0.0.1:9/unused"
 
 
-def test_the_synthetic_backlog_is_in_the_outbox_s_own_format(tmp_path: Path) -> None:
-    record = synthetic_record("http://127.0.0.1:9/unused")
-    real = Outbox(tmp_path / "real").put(record)
-    [key] = write_backlog(tmp_path / "synthetic", [record])
-    [synthetic] = (tmp_path / "synthetic").iterdir()
-    assert _EVENT_FILE_NAME.match(real.name) and _EVENT_FILE_NAME.match(synthetic.name)
-    assert real.read_bytes() == synthetic.read_bytes()
-    assert real.stat().st_mode & 0o777 == synthetic.stat().st_mode & 0o777 == 0o600
-    [entry] = Outbox(synthetic.parent).take(9)
-    assert entry.event["idempotency_key"] == key
-
-
 def test_trim_keeps_the_newest_events_up_to_the_event_cap(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox")
     keys = put_records(outbox, 8, UNUSED)
     assert outbox.trim(max_events=5, max_bytes=MAX_BYTES) == 3
-    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys[3:]
+    assert [
+        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
+    ] == keys[3:]
 
 
 def test_trim_drops_the_oldest_until_within_the_byte_cap(tmp_path: Path) -> None:
@@ -362,7 +342,9 @@ def test_trim_drops_the_oldest_until_within_the_byte_cap(tmp_path: Path) -> None
     sizes = [path.stat().st_size for path in outbox.files()]
     cap = sum(sizes[-2:]) + sizes[0] // 2  # room for two records and a half
     assert outbox.trim(max_events=MAX_EVENTS, max_bytes=cap) == 4
-    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys[4:]
+    assert [
+        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
+    ] == keys[4:]
 
 
 def test_trim_leaves_an_outbox_within_bounds_and_temporaries_alone(
@@ -374,7 +356,9 @@ def test_trim_leaves_an_outbox_within_bounds_and_temporaries_alone(
     temporary.write_bytes(b"x" * 10_000)
     exact = sum(path.stat().st_size for path in outbox.files())
     assert outbox.trim(max_events=3, max_bytes=exact) == 0
-    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys
+    assert [
+        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
+    ] == keys
     assert temporary.exists()
 
 
@@ -389,17 +373,10 @@ def test_put_keeps_a_full_outbox_at_the_event_cap(tmp_path: Path) -> None:
     assert queued == [*keys[1:], newest["event"]["idempotency_key"]]
 
 
-@pytest.mark.parametrize("sized_names", [True, False], ids=["named", "older-names"])
-def test_put_keeps_the_outbox_under_the_byte_cap(
-    tmp_path: Path, sized_names: bool
-) -> None:
-    """Sizes come from the names ``put`` writes; other names are measured."""
+def test_put_keeps_the_outbox_under_the_byte_cap(tmp_path: Path) -> None:
     directory = tmp_path / "outbox"
     records = [synthetic_record("http://127.0.0.1:9/unused", 200) for _ in range(30)]
     keys = write_backlog(directory, records)
-    if not sized_names:  # as an earlier version named them
-        for path in directory.iterdir():
-            path.rename(path.with_name(re.sub(r"-s\d+\.json$", ".json", path.name)))
     newest = synthetic_record("http://127.0.0.1:9/unused", 200)
     Outbox(directory).put(newest)
     sizes = [path.stat().st_size for path in directory.iterdir()]
@@ -432,12 +409,14 @@ def test_a_passing_read_error_never_costs_an_event(
 
     with monkeypatch.context() as patch:
         patch.setattr(os, "open", open_failing_once)
-        taken = outbox.take(100)
+        taken = outbox.read_removing_corrupt(100)
     assert [entry.event["idempotency_key"] for entry in taken] == [second]
     assert failing.exists()
     # This reader counts it no more (a sender must not loop on it); others do.
     assert (outbox.count(), Outbox(outbox.directory).count()) == (1, 2)
-    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == [
+    assert [
+        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
+    ] == [
         first,
         second,
     ]

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from kedro_telemetry.outbox import Outbox
+from kedro_telemetry.outbox.store import Outbox
 from tests.support.delivery_tools import (
     QUEUE_ONE,
     Senders,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry import environment
-from kedro_telemetry.delivery_log import DeliveryLog
+from kedro_telemetry.outbox.delivery_log import DeliveryLog
 from tests.support.delivery_tools import Senders, consent, queued_keys
 from tests.support.kedro_env import kedro
 

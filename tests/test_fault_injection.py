@@ -39,8 +39,8 @@ STEPS = {
     "kedro_telemetry.masking:mask_command": NOTHING,
     "kedro_telemetry.events:build_event": NOTHING,
     "kedro_telemetry.counts:count_properties": NO_STATISTICS,
-    "kedro_telemetry.outbox:Outbox.put": NOTHING,
-    "kedro_telemetry.spawn:start_sender": QUEUED,
+    "kedro_telemetry.outbox.store:Outbox.put": NOTHING,
+    "kedro_telemetry.outbox.wake:start_sender": QUEUED,
 }
 # ``kedro info`` builds no catalog, so it never counts the project.
 INFO_STEPS = [step for step in STEPS if not step.startswith("kedro_telemetry.counts:")]
@@ -130,7 +130,7 @@ print("outputs:", sorted(outputs))
 SESSION_STEPS = (
     "kedro_telemetry.consent:decide",
     "kedro_telemetry.project:metadata_at",
-    "kedro_telemetry.outbox:Outbox.put",
+    "kedro_telemetry.outbox.store:Outbox.put",
 )
 
 

@@ -34,7 +34,7 @@ import pytest
 
 from kedro_telemetry import files
 from kedro_telemetry.files import write_atomically
-from kedro_telemetry.outbox import Outbox
+from kedro_telemetry.outbox.store import Outbox
 from tests.support.consent_files import give_consent
 from tests.support.hardening import (
     PYTHON,
@@ -258,7 +258,7 @@ def test_a_kill_mid_queue_leaves_a_temporary_the_outbox_ignores_then_removes(
         outbox_dir,
         """
         from pathlib import Path
-        from kedro_telemetry.outbox import Outbox
+        from kedro_telemetry.outbox.store import Outbox
         event = {"idempotency_key": "k", "properties": {}}
         Outbox(Path(sys.argv[1])).put({"endpoint": "e", "app_id": "a", "event": event})
         """,
@@ -266,7 +266,7 @@ def test_a_kill_mid_queue_leaves_a_temporary_the_outbox_ignores_then_removes(
     outbox = Outbox(outbox_dir)
     [stray] = os.listdir(outbox_dir)
     assert stray.startswith(".tmp-")
-    assert outbox.files() == [] and outbox.take(10) == []
+    assert outbox.files() == [] and outbox.read_removing_corrupt(10) == []
 
     outbox.remove_stale_temporaries()
     assert os.listdir(outbox_dir) == [stray], "a fresh temporary may be a live writer's"
@@ -376,7 +376,7 @@ def test_the_sender_survives_a_corrupt_outbox_on_its_own(
     env: dict[str, str], receiver: HeapReceiver, corrupt_outbox: Path
 ) -> None:
     """The sender as the plugin starts it, with no command."""
-    command = [PYTHON, "-m", "kedro_telemetry.sender_process"]
+    command = [PYTHON, "-m", "kedro_telemetry.sender"]
     sender = run(command, cwd=Path("/"), env=env)
     assert sender.returncode == 0, sender.stderr
     [event] = receiver.wait_for(1)

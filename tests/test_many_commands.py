@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from kedro_telemetry.outbox import Outbox
+from kedro_telemetry.outbox.store import Outbox
 from tests.support.consent_files import give_consent
 from tests.support.delivery_tools import (
     QUEUE_ONE,
@@ -42,8 +42,8 @@ CROWD_MEMBER = (
     QUEUE_ONE
     + """
 import sys
-import kedro_telemetry.delivery  # ready: the imports are done
-from kedro_telemetry.sender_lock import SenderLock
+import kedro_telemetry.outbox.wake  # ready: the imports are done
+from kedro_telemetry.outbox.lock import SenderLock
 SenderLock.CAN_HAND_DOWN = sys.argv[2] == "hand-down"  # False: as on Windows
 print("ready", flush=True)
 sys.stdin.readline()

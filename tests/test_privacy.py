@@ -403,9 +403,9 @@ COLLECTING_STEPS = (
     "kedro_telemetry.counts:count_properties",
     "kedro_telemetry.masking:mask_command",
     "kedro_telemetry.events:build_event",
-    "kedro_telemetry.delivery:queue_event",
-    "kedro_telemetry.outbox:Outbox.put",
-    "kedro_telemetry.spawn:start_sender",
+    "kedro_telemetry.outbox.wake:queue_event",
+    "kedro_telemetry.outbox.store:Outbox.put",
+    "kedro_telemetry.outbox.wake:start_sender",
 )
 
 SESSION_RUN = """

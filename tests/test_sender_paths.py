@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 import requests
 
-from kedro_telemetry.delivery_log import DeliveryLog
-from kedro_telemetry.drain import Drain, Report
-from kedro_telemetry.heap import HeapDestination
-from kedro_telemetry.outbox import Outbox
+from kedro_telemetry.outbox.delivery_log import DeliveryLog
+from kedro_telemetry.outbox.store import Outbox
+from kedro_telemetry.sender.drain import Drain, Report
+from kedro_telemetry.sender.heap import HeapDestination
 from tests.support.delivery_tools import synthetic_record
 from tests.support.fake_http import Answerer, FakeClock, FakeResponse, ScriptedSession
 

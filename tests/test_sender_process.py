@@ -21,7 +21,7 @@ pytestmark = pytest.mark.slow
 PARENT = """
 import sys
 from datetime import datetime, timezone
-from kedro_telemetry.delivery import queue_event as deliver
+from kedro_telemetry.outbox.wake import queue_event as deliver
 from kedro_telemetry.events import build_event
 
 deliver(build_event("CLI command", identity="0" * 64, properties={"command": "kedro"},
@@ -69,7 +69,7 @@ def test_the_foreground_imports_neither_the_sending_path_nor_cachetools(
     give_consent(project)
     result, modules = modules_at_exit("info", cwd=project, env=env)
     assert result.returncode == 0, result.stderr
-    assert modules & {"requests", "urllib3", "kedro_telemetry.drain"} == set()
+    assert modules & {"requests", "urllib3", "kedro_telemetry.sender.drain"} == set()
     # cachetools serves only a process's second consent decision on.
     assert "kedro_telemetry.actions" in modules
     assert "cachetools" not in modules

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from kedro_telemetry.outbox import Outbox
+from kedro_telemetry.outbox.store import Outbox
 from tests.support.consent_files import give_consent, user_wide_file, write_user_wide
 from tests.support.delivery_tools import settle
 from tests.support.hardening import assert_nothing_sent, normalised

@@ -17,12 +17,12 @@ from typing import Any
 import pytest
 
 from kedro_telemetry import environment
-from kedro_telemetry.delivery_log import DeliveryLog
-from kedro_telemetry.drain import Drain, Report
-from kedro_telemetry.heap import HeapDestination
-from kedro_telemetry.outbox import Outbox
-from kedro_telemetry.sender_lock import SenderLock
-from kedro_telemetry.turns import serve
+from kedro_telemetry.outbox.delivery_log import DeliveryLog
+from kedro_telemetry.outbox.lock import SenderLock
+from kedro_telemetry.outbox.store import Outbox
+from kedro_telemetry.sender.drain import Drain, Report
+from kedro_telemetry.sender.heap import HeapDestination
+from kedro_telemetry.sender.serve import serve
 from tests.support.delivery_tools import synthetic_record
 from tests.support.fake_http import FakeClock, FakeResponse
 

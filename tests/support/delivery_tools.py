@@ -1,7 +1,7 @@
 """Helpers for the delivery tests: the outbox on disk, the detached senders, flushes.
 
 Everything here looks at the real artefacts the plugin leaves behind (the outbox
-directory, the sender's lock, live ``python -m kedro_telemetry.sender_process``
+directory, the sender's lock, live ``python -m kedro_telemetry.sender``
 processes found through ``/proc``) rather than at the plugin's internals.
 """
 
@@ -27,11 +27,11 @@ from pathlib import Path
 from typing import Any
 
 from kedro_telemetry import environment
-from kedro_telemetry.delivery_log import DeliveryLog
-from kedro_telemetry.drain import Drain, Report
-from kedro_telemetry.heap import HeapDestination
-from kedro_telemetry.outbox import Outbox
-from kedro_telemetry.sender_lock import SenderLock
+from kedro_telemetry.outbox.delivery_log import DeliveryLog
+from kedro_telemetry.outbox.lock import SenderLock
+from kedro_telemetry.outbox.store import Outbox
+from kedro_telemetry.sender.drain import Drain, Report
+from kedro_telemetry.sender.heap import HeapDestination
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import kedro, state_dir_of
@@ -60,14 +60,14 @@ __all__ = [
 ]
 
 KEDRO = str(Path(sys.executable).with_name("kedro"))
-SENDER_MODULE = b"kedro_telemetry.sender_process"
+SENDER_MODULE = b"kedro_telemetry.sender"
 SLOW_ANSWER_SECONDS = 6.0  # longer than any read timeout a short flush allows
 # ``queue(key)`` queues an event through the plugin's own ``queue_event``, as a
 # ``kedro`` command does when it ends, without the second of Kedro's start-up.
 QUEUE_ONE = """
 def queue(key):
     from datetime import datetime, timezone
-    from kedro_telemetry.delivery import queue_event as deliver
+    from kedro_telemetry.outbox.wake import queue_event as deliver
     from kedro_telemetry.events import build_event
 
     deliver(build_event("CLI command", identity="0" * 64,

@@ -2,7 +2,7 @@
 
 Whoever holds it (a detached sender, a flush, a command about to hand it to
 the sender it starts) is the one that sends. The rule that keeps an event from
-being stranded rests on it, and lives in ``turns``.
+being stranded rests on it, and lives in ``sender.serve``.
 
 A flush that wants the lock while a sender holds it leaves a request file; the
 holder sees it at its next step and lets go (``ask_holder_to_yield``).
