@@ -17,8 +17,8 @@ from kedro_telemetry.outbox.store import Outbox
 from kedro_telemetry.sender.drain import Drain, Report
 from kedro_telemetry.sender.http_session import openssl_trust
 from tests.support.company_network import ForwardProxy, PrivateCA, TlsHeapReceiver
-from tests.support.delivery_tools import synthetic_record
 from tests.support.heap_receiver import HeapReceiver
+from tests.support.outbox import synthetic_record
 
 NETWORK_VARIABLES = (
     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",

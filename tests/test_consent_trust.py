@@ -14,11 +14,11 @@ import pexpect
 import pytest
 import yaml
 
-from tests.support.delivery_tools import settle
 from tests.support.git_repos import commit_all, git, init_repository
-from tests.support.hardening import assert_nothing_sent
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import kedro, state_dir_of
+from tests.support.outbox import assert_nothing_sent
+from tests.support.processes import settle
 from tests.support.terminal import QUESTION, on_terminal
 
 

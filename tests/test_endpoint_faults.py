@@ -30,21 +30,15 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry.outbox.store import Outbox
-from tests.support.delivery_tools import (
-    QUEUE_ONE,
-    Senders,
-    TimedReceiver,
+from tests.support.heap_receiver import (
+    Answer,
+    HeapReceiver,
     assert_nothing_stored_twice,
-    drain_here,
-    flush,
-    put_records,
-    queued_keys,
     refusing_port,
-    stray_files,
-    wait_until,
 )
-from tests.support.heap_receiver import Answer
 from tests.support.kedro_env import run
+from tests.support.outbox import drain_here, put_records, queued_keys, stray_files
+from tests.support.processes import QUEUE_ONE, Senders, flush, wait_until
 
 
 @pytest.fixture
@@ -62,7 +56,7 @@ def waiting(outbox: Outbox) -> list[str]:
     return queued_keys(outbox.directory.parent)
 
 
-def accepted_keys(receiver: TimedReceiver) -> list[str]:
+def accepted_keys(receiver: HeapReceiver) -> list[str]:
     return [event["idempotency_key"] for event in receiver.accepted]
 
 
@@ -79,7 +73,7 @@ def test_a_refused_connection_keeps_the_event_until_the_endpoint_listens(
         assert (refused.sent, refused.left) == (0, 1)
         assert refused.problem == "network: ConnectionError"
         assert waiting(outbox) == backlog
-    with TimedReceiver(port=port) as receiver:
+    with HeapReceiver(port=port) as receiver:
         healed = drain_here(outbox, 30)
         assert (healed.sent, healed.left) == (1, 0)
         assert accepted_keys(receiver) == backlog
@@ -134,7 +128,7 @@ def self_signed_certificate(
     return certificate, key
 
 
-class TlsReceiver(TimedReceiver):
+class TlsReceiver(HeapReceiver):
     """The receiver behind HTTPS, with the certificate it is given."""
 
     def __init__(self, certificate: Path, key: Path) -> None:
@@ -176,18 +170,18 @@ def test_a_certificate_that_does_not_verify_is_refused_and_the_event_kept(
 
 
 def test_a_dead_endpoint_in_older_records_does_not_hold_back_a_live_one(
-    outbox: Outbox, timed_receiver: TimedReceiver
+    outbox: Outbox, receiver: HeapReceiver
 ) -> None:
     """The endpoint changed (a relay, the EU data centre) while the old one is down."""
     with refusing_port() as port:
         [stranded] = put_records(outbox, 1, f"http://127.0.0.1:{port}/api/track")
-        [fresh] = put_records(outbox, 1, timed_receiver.url)
+        [fresh] = put_records(outbox, 1, receiver.url)
 
         result = drain_here(outbox, 3)
         assert (result.sent, result.left) == (1, 1)
-        assert accepted_keys(timed_receiver) == [fresh]
+        assert accepted_keys(receiver) == [fresh]
         assert waiting(outbox) == [stranded]
-        assert_nothing_stored_twice(timed_receiver)
+        assert_nothing_stored_twice(receiver)
 
 
 # The endpoint answers, but not as it should -----------------------------------
@@ -197,64 +191,64 @@ def test_a_dead_endpoint_in_older_records_does_not_hold_back_a_live_one(
     "fault", ["reset", "cut"], ids=["reset-before-answer", "reset-mid-answer"]
 )
 def test_a_reset_connection_is_retried_and_the_event_stored_once(
-    fault: str, outbox: Outbox, timed_receiver: TimedReceiver
+    fault: str, outbox: Outbox, receiver: HeapReceiver
 ) -> None:
-    timed_receiver.answer(Answer(behaviour=fault), then=Answer())
-    [key] = put_records(outbox, 1, timed_receiver.url)
+    receiver.answer(Answer(behaviour=fault), then=Answer())
+    [key] = put_records(outbox, 1, receiver.url)
     result = drain_here(outbox, 30)
     assert (result.sent, result.left) == (1, 0)
-    assert timed_receiver.request_count == 2  # the reset one, then one retry
-    assert accepted_keys(timed_receiver) == [key]
+    assert receiver.request_count == 2  # the reset one, then one retry
+    assert accepted_keys(receiver) == [key]
     # Only the retry can have been answered in full.
-    assert timed_receiver.posted_keys[-1] == key
+    assert receiver.posted_keys[-1] == key
 
 
 def test_a_200_with_a_garbage_body_counts_as_delivered_and_is_not_resent(
-    outbox: Outbox, timed_receiver: TimedReceiver
+    outbox: Outbox, receiver: HeapReceiver
 ) -> None:
-    timed_receiver.answer(Answer(behaviour="garbage"), then=Answer())
-    [first] = put_records(outbox, 1, timed_receiver.url)
+    receiver.answer(Answer(behaviour="garbage"), then=Answer())
+    [first] = put_records(outbox, 1, receiver.url)
     assert drain_here(outbox, 30).sent == 1
     assert waiting(outbox) == []
 
-    [second] = put_records(outbox, 1, timed_receiver.url)
+    [second] = put_records(outbox, 1, receiver.url)
     assert drain_here(outbox, 30).sent == 1  # would pick up anything left behind
-    assert timed_receiver.posted_keys == [first, second]
-    assert_nothing_stored_twice(timed_receiver)
+    assert receiver.posted_keys == [first, second]
+    assert_nothing_stored_twice(receiver)
 
 
 def test_a_redirect_to_another_host_is_not_followed_and_the_event_stays_queued(
-    outbox: Outbox, timed_receiver: TimedReceiver
+    outbox: Outbox, receiver: HeapReceiver
 ) -> None:
-    with TimedReceiver() as elsewhere:
+    with HeapReceiver() as elsewhere:
         port = elsewhere.url.split(":")[2].split("/")[0]
         redirect = Answer(
             301, headers={"Location": f"http://localhost:{port}/api/track"}
         )
-        timed_receiver.answer(then=redirect)
-        [key] = put_records(outbox, 1, timed_receiver.url)
+        receiver.answer(then=redirect)
+        [key] = put_records(outbox, 1, receiver.url)
 
         refused = drain_here(outbox, 5)
         assert (refused.sent, refused.left) == (0, 1)
         assert refused.problem == "HTTP 301"
-        assert timed_receiver.request_count == 1  # not retried in this run
+        assert receiver.request_count == 1  # not retried in this run
         assert waiting(outbox) == [key]
-        assert timed_receiver.accepted == elsewhere.accepted == []
+        assert receiver.accepted == elsewhere.accepted == []
 
-        timed_receiver.answer(then=Answer())
+        receiver.answer(then=Answer())
         healed = drain_here(outbox, 30)
         assert (healed.sent, healed.left) == (1, 0)
-        assert accepted_keys(timed_receiver) == [key]
+        assert accepted_keys(receiver) == [key]
         assert elsewhere.request_count == 0
-        assert_nothing_stored_twice(timed_receiver)
+        assert_nothing_stored_twice(receiver)
 
 
 def test_an_answer_slower_than_the_read_timeout_is_retried_later_under_the_same_key(
-    outbox: Outbox, timed_receiver: TimedReceiver
+    outbox: Outbox, receiver: HeapReceiver
 ) -> None:
-    backlog = put_records(outbox, 1, timed_receiver.url)
-    timed_receiver.answer(Answer(behaviour="slow"), then=Answer())
-    impatient = drain_here(outbox, 2)  # its read timeout is what time is left
+    backlog = put_records(outbox, 1, receiver.url)
+    receiver.answer(Answer(behaviour="slow", seconds=1.5), then=Answer())
+    impatient = drain_here(outbox, 0.5)  # its read timeout is what time is left
     assert (impatient.sent, impatient.left) == (0, 1)
     assert re.search(r"ReadTimeout|out of time", impatient.problem)
     assert waiting(outbox) == backlog
@@ -262,9 +256,9 @@ def test_an_answer_slower_than_the_read_timeout_is_retried_later_under_the_same_
     later = drain_here(outbox, 30)
     assert (later.sent, later.left) == (1, 0)
     # The slow server did store its copy in the end: Heap keeps one per key.
-    wait_until(lambda: len(timed_receiver.requests) == 2, "the slow answer completed")
-    assert timed_receiver.posted_keys == backlog * 2
-    assert accepted_keys(timed_receiver) == backlog
+    wait_until(lambda: len(receiver.requests) == 2, "the slow answer completed")
+    assert receiver.posted_keys == backlog * 2
+    assert accepted_keys(receiver) == backlog
     assert waiting(outbox) == []
 
 
@@ -277,7 +271,7 @@ COMMANDS = 20
 @pytest.mark.slow
 def test_twenty_commands_against_a_flapping_endpoint_deliver_twenty_events_once(
     env: dict[str, str],
-    timed_receiver: TimedReceiver,
+    receiver: HeapReceiver,
     senders: Senders,
     state_dir: Path,
     tmp_path: Path,
@@ -289,7 +283,7 @@ def test_twenty_commands_against_a_flapping_endpoint_deliver_twenty_events_once(
     """
     flapping = [Answer(500), Answer(), Answer(behaviour="reset"), Answer()]
     script = itertools.islice(itertools.cycle(flapping), 200)
-    timed_receiver.answer(*script, then=Answer())
+    receiver.answer(*script, then=Answer())
     keys = [f"flapping-{n:02d}" for n in range(COMMANDS)]
 
     def command(key: str) -> int:
@@ -304,8 +298,8 @@ def test_twenty_commands_against_a_flapping_endpoint_deliver_twenty_events_once(
             break
     senders.wait_until_gone()
     assert queued_keys(state_dir) == []
-    accepted = timed_receiver.wait_for(COMMANDS)
+    accepted = receiver.wait_for(COMMANDS)
     assert sorted(event["idempotency_key"] for event in accepted) == keys
-    assert timed_receiver.accepted == accepted  # settled above: nothing more comes
-    assert_nothing_stored_twice(timed_receiver)
+    assert receiver.accepted == accepted  # settled above: nothing more comes
+    assert_nothing_stored_twice(receiver)
     assert stray_files(state_dir) == []

@@ -8,8 +8,10 @@ import pytest
 
 from kedro_telemetry import environment
 from kedro_telemetry.outbox.delivery_log import DeliveryLog
-from tests.support.delivery_tools import Senders, consent, queued_keys
+from tests.support.consent_files import give_consent
 from tests.support.kedro_env import kedro
+from tests.support.outbox import queued_keys
+from tests.support.processes import Senders
 
 
 @pytest.mark.parametrize(
@@ -28,7 +30,15 @@ def test_an_http_url_with_a_host_is_usable(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    ["", "ftp://x", "not a url", "notaurl", "http://[::1", "http:///x", "http://x:99999"],
+    [
+        "",
+        "ftp://x",
+        "not a url",
+        "notaurl",
+        "http://[::1",
+        "http:///x",
+        "http://x:99999",
+    ],
 )
 def test_anything_else_is_not(url: str) -> None:
     assert environment.endpoint_problem(url) != ""
@@ -47,7 +57,7 @@ def test_an_empty_variable_is_an_empty_endpoint_not_the_default(
 def test_a_consented_command_with_an_empty_endpoint_queues_and_starts_nothing(
     project: Path, env: dict[str, str], senders: Senders, state_dir: Path
 ) -> None:
-    consent(project)
+    give_consent(project)
     env[environment.ENDPOINT_VARIABLE] = ""
     result = kedro("info", cwd=project, env=env)
     assert result.returncode == 0, result.stderr

@@ -16,16 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.hardening import (
+from tests.support.baseline import (
     Result,
-    assert_nothing_sent,
     assert_unchanged_by_plugin,
     kedro_with_fault,
-    outbox_entries,
     python_snippet,
 )
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import state_dir_of
+from tests.support.outbox import assert_nothing_sent, outbox_entries
 
 # What reaches Heap when the step fails: never more than with no fault, and
 # nothing at all when consent itself cannot be known.

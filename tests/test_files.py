@@ -35,15 +35,11 @@ import pytest
 from kedro_telemetry import files
 from kedro_telemetry.files import write_atomically
 from kedro_telemetry.outbox.store import Outbox
+from tests.support.baseline import PYTHON, run, tree_digest
 from tests.support.consent_files import give_consent
-from tests.support.hardening import (
-    PYTHON,
-    outbox_entries,
-    run,
-    tree_digest,
-)
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro, kedro_without_hooks
+from tests.support.outbox import outbox_entries
 from tests.support.terminal import QUESTION, on_terminal
 
 OLD = b"consent: false\n"

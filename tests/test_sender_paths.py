@@ -24,8 +24,8 @@ from kedro_telemetry.outbox.delivery_log import DeliveryLog
 from kedro_telemetry.outbox.store import Outbox
 from kedro_telemetry.sender.drain import Drain, Report
 from kedro_telemetry.sender.heap import HeapDestination
-from tests.support.delivery_tools import synthetic_record
-from tests.support.fake_http import Answerer, FakeClock, FakeResponse, ScriptedSession
+from tests.support.fakes import Answerer, FakeClock, FakeResponse, ScriptedSession
+from tests.support.outbox import synthetic_record
 
 HEAP = "https://heap.example/api/track"
 RELAY = "https://relay.example/api/track"

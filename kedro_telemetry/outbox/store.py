@@ -62,8 +62,16 @@ class Entry:
 class Outbox:
     """A directory of queued events, oldest first."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        max_events: int = MAX_EVENTS,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
         self.directory = directory
+        self.max_events = max_events
+        self.max_bytes = max_bytes
         # Files this reader could not read for a passing reason: kept on disk
         # for the next process, but not counted again by this one, so that a
         # sender never loops on a file it cannot read.
@@ -92,7 +100,7 @@ class Outbox:
         data = json.dumps(record).encode("utf-8")
         if len(data) > _MAX_EVENT_FILE:
             raise FileTooLargeError(f"an event of {len(data)} bytes is too large")
-        self._drop_oldest(MAX_EVENTS - 1, MAX_BYTES - len(data))
+        self._drop_oldest(self.max_events - 1, self.max_bytes - len(data))
         key = record["event"]["idempotency_key"]
         name = f"{time.time_ns():020d}-{key}.json"
         path = self.directory / name
@@ -168,9 +176,9 @@ class Outbox:
             with contextlib.suppress(FileNotFoundError):
                 entry.path.unlink()
 
-    def trim(self, max_events: int = MAX_EVENTS, max_bytes: int = MAX_BYTES) -> int:
-        """Drop the oldest events until the queue is within bounds; return how many."""
-        return self._drop_oldest(max_events, max_bytes)
+    def trim(self) -> int:
+        """Drop the oldest events until within the caps; return how many."""
+        return self._drop_oldest(self.max_events, self.max_bytes)
 
     def _drop_oldest(self, max_events: int, max_bytes: int) -> int:
         names = sorted(self._names())  # oldest first

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from kedro_telemetry.environment import endpoint_problem
 from kedro_telemetry.logs import LOGGER_NAME
 from kedro_telemetry.outbox.delivery_log import DeliveryLog
-from kedro_telemetry.outbox.store import MAX_AGE_SECONDS, MAX_EVENTS, Entry, Outbox
+from kedro_telemetry.outbox.store import MAX_AGE_SECONDS, Entry, Outbox
 from kedro_telemetry.sender.heap import (
     BATCH_SIZE,
     Destination,
@@ -144,9 +144,8 @@ class Drain:
             and len(entries) == BATCH_SIZE  # there may be more behind them
             and all(entry.destination in skipped for entry in entries)
         ):
-            entries = self._outbox.read_removing_corrupt(
-                MAX_EVENTS
-            )  # bounded by the outbox's caps
+            # As many as the outbox's caps allow.
+            entries = self._outbox.read_removing_corrupt(self._outbox.max_events)
         kept = [entry for entry in entries if entry.destination not in skipped]
         return self._sendable(kept[:BATCH_SIZE])
 

@@ -23,14 +23,14 @@ from typing import Any
 _PLUGIN_MODULES = (
     "api",
     "consent",
-    "delivery",
+    "outbox.wake",
     "counts",
     "events",
     "files",
     "hooks",
     "machine",
     "masking",
-    "outbox",
+    "outbox.store",
     "project",
     "actions",
 )
