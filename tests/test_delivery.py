@@ -8,10 +8,11 @@ sender and flush runs, over real HTTP and real files. They prove that:
 - events queued while the endpoint is down wait in the outbox and are all
   delivered, each stored once, when it is back (by a sender, the next command
   or ``kedro telemetry flush``);
-- 500 and 429 are retried (429 after its ``Retry-After``), a 400 is dropped
-  with its reason (and not its content) in ``sender.log``;
-- a command, a ``kedro info | cat`` pipeline and ``flush --timeout`` all
-  return while a sender still waits on an endpoint that never answers;
+- a 500 is retried under the same key (``Retry-After`` and the other answers
+  are in ``test_sender_paths``), a 400 is dropped with its reason (and not its
+  content) in ``sender.log``;
+- a ``kedro info | cat`` pipeline and ``flush --timeout`` return while a
+  sender still waits on an endpoint that never answers;
 - commands running side by side each queue and deliver their own event;
 - the outbox is capped: ``Outbox.trim`` drops the oldest records, and the
   sender applies the caps before it posts.
@@ -34,7 +35,6 @@ from kedro_telemetry import machine
 from kedro_telemetry.events import sha256_hex
 from kedro_telemetry.files import FileTooLargeError
 from kedro_telemetry.outbox.store import MAX_BYTES, Outbox
-from tests.support.fakes import SkippingClock
 from tests.support.heap_receiver import (
     Answer,
     HeapReceiver,
@@ -48,6 +48,7 @@ from tests.support.outbox import (
     queued_keys,
     stray_files,
     synthetic_record,
+    write_backlog,
 )
 from tests.support.processes import (
     KEDRO,
@@ -153,23 +154,6 @@ def test_a_500_is_retried_and_the_event_stored_once(
     assert_delivered_exactly(receiver, [key])
 
 
-def test_a_429_is_retried_no_sooner_than_its_retry_after(
-    tmp_path: Path, receiver: HeapReceiver
-) -> None:
-    receiver.answer(Answer(429, headers={"Retry-After": "1"}), then=Answer())
-    outbox = Outbox(tmp_path / "outbox")
-    [key] = put_records(outbox, 1, receiver.url)
-    clock = SkippingClock()
-    report = drain_here(outbox, 30, clock)
-    assert (report.sent, report.left) == (1, 0)
-    assert receiver.posted_keys == [key, key]
-    # On the drain's clock, a second passed between the two posts (its own
-    # backoff would have been half a second at most).
-    first, second = receiver.arrivals
-    assert second - first + clock.skipped >= 1.0
-    assert_delivered_exactly(receiver, [key])
-
-
 @pytest.mark.slow
 def test_a_400_drops_the_event_and_logs_why_but_not_what(
     consented: Path,
@@ -204,33 +188,6 @@ def test_a_400_drops_the_event_and_logs_why_but_not_what(
 
 
 @pytest.mark.slow
-def test_a_command_returns_while_its_sender_waits_on_a_silent_endpoint(
-    consented: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    senders: Senders,
-    state_dir: Path,
-) -> None:
-    receiver.answer(then=Answer(behaviour="hang"))
-    # The ceiling is below the sender's own 60 s: a command that waited for its
-    # sender would be stopped here and fail the test.
-    run_info(consented, env, timeout=45)
-    alive_when_the_command_ended = senders.pids()
-    assert alive_when_the_command_ended, "the sender was gone before the command ended"
-
-    wait_until(lambda: receiver.request_count >= 1, "the sender posted")
-    assert senders.lock_is_held()
-    assert alive_when_the_command_ended & senders.pids()
-    [key] = queued_keys(state_dir)
-
-    busy = flush(consented, env, timeout=2)
-    assert (busy.sent, busy.left) == (0, 1)
-    assert "another sender kept the outbox busy" in busy.output
-    assert queued_keys(state_dir) == [key]
-    assert receiver.accepted == []
-
-
-@pytest.mark.slow
 def test_flush_with_a_short_timeout_gives_up_on_a_silent_endpoint_and_keeps_the_events(
     consented: Path,
     env: dict[str, str],
@@ -258,7 +215,9 @@ def test_a_piped_command_ends_while_its_sender_still_waits(
     env: dict[str, str],
     receiver: HeapReceiver,
     senders: Senders,
+    state_dir: Path,
 ) -> None:
+    """The command, and ``| cat`` after it, end; the sender holds on to the lock."""
     receiver.answer(then=Answer(behaviour="hang"))
     pipeline = subprocess.run(
         ["sh", "-c", f'"{KEDRO}" info | cat'],
@@ -278,6 +237,12 @@ def test_a_piped_command_ends_while_its_sender_still_waits(
     wait_until(lambda: receiver.request_count >= 1, "the sender posted")
     assert senders.lock_is_held()
     assert alive_when_the_pipeline_ended & senders.pids()
+    [key] = queued_keys(state_dir)
+
+    busy = flush(consented, env, timeout=2)
+    assert (busy.sent, busy.left) == (0, 1)
+    assert "another sender kept the outbox busy" in busy.output
+    assert queued_keys(state_dir) == [key]
     assert receiver.accepted == []
 
 
@@ -312,22 +277,6 @@ def test_commands_side_by_side_deliver_one_distinct_event_each(
 
 
 # The outbox cap ---------------------------------------------------------------
-
-
-def write_backlog(directory: Path, records: list[dict[str, Any]]) -> list[str]:
-    """Queue ``records`` with the real ``Outbox.put``, oldest first; return their keys.
-
-    Each is put into an empty staging outbox and moved into ``directory``, so
-    that neither the caps nor the sizing of a growing backlog come in.
-    """
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    staging = Outbox(directory.with_name(directory.name + "-staging"))
-    keys = []
-    for record in records:
-        path = staging.put(record)
-        path.rename(directory / path.name)
-        keys.append(record["event"]["idempotency_key"])
-    return keys
 
 
 UNUSED = "http://127.0.0.1:9/unused"

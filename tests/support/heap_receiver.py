@@ -168,6 +168,7 @@ class HeapReceiver:
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._lenient = lenient
+        self._tls = tls is not None
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
         self._thread = threading.Thread(
@@ -176,7 +177,8 @@ class HeapReceiver:
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/track"
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}/api/track"
 
     def __enter__(self) -> HeapReceiver:
         self._thread.start()
