@@ -46,7 +46,8 @@ def file_logger(path: Path) -> logging.Logger:
         )
     except OSError:
         handler = logging.NullHandler()
-    _configure(logger, handler, logging.INFO, "%(asctime)s %(levelname)s")
+    level = logging.DEBUG if environment.debug_enabled() else logging.INFO
+    _configure(logger, handler, level, "%(asctime)s %(levelname)s")
     return logger
 
 
