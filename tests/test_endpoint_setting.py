@@ -30,15 +30,7 @@ def test_an_http_url_with_a_host_is_usable(url: str) -> None:
 
 @pytest.mark.parametrize(
     "url",
-    [
-        "",
-        "ftp://x",
-        "not a url",
-        "notaurl",
-        "http://[::1",
-        "http:///x",
-        "http://x:99999",
-    ],
+    ["", "ftp://x", "not a url", "notaurl", "http://[::1", "http:///x", "http://x:99999"],
 )
 def test_anything_else_is_not(url: str) -> None:
     assert environment.endpoint_problem(url) != ""

@@ -26,7 +26,6 @@ import textwrap
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pexpect
@@ -39,7 +38,7 @@ from tests.support.baseline import PYTHON, run, tree_digest
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro, kedro_without_hooks
-from tests.support.outbox import outbox_entries
+from tests.support.outbox import outbox_entries, synthetic_record
 from tests.support.terminal import QUESTION, on_terminal
 
 OLD = b"consent: false\n"
@@ -301,21 +300,6 @@ def test_outbox_files_are_private_whatever_the_umask(
     assert len(receiver.wait_for(1)) == 1
 
 
-def _record(endpoint: str, key: str) -> dict[str, object]:
-    """One queued record as an earlier command would have left it."""
-    return {
-        "endpoint": endpoint,
-        "app_id": "2388822444",
-        "event": {
-            "identity": "a" * 64,
-            "event": "CLI command",
-            "timestamp": datetime.now(timezone.utc).isoformat(),
-            "idempotency_key": key,
-            "properties": {"command": "kedro info", "main_command": "info"},
-        },
-    }
-
-
 @pytest.fixture
 def corrupt_outbox(state_dir: Path, receiver: HeapReceiver) -> Path:
     """An outbox holding one good event among every kind of broken file."""
@@ -332,9 +316,9 @@ def corrupt_outbox(state_dir: Path, receiver: HeapReceiver) -> Path:
         (outbox / name).write_bytes(content)
     os.mkfifo(outbox / "00000000000000000006-pipe.json")
     (outbox / "00000000000000000007-directory.json").mkdir()
-    good = _record(receiver.url, f"earlier-{uuid.uuid4().hex}")
-    # Named as ``put`` names it now: well within the 30 days an event may wait.
-    (outbox / f"{time.time_ns():020d}-good.json").write_text(json.dumps(good))
+    good = synthetic_record(receiver.url)
+    good["event"]["idempotency_key"] = f"earlier-{uuid.uuid4().hex}"
+    Outbox(outbox).put(good)
     (state_dir / "delivered.json").write_bytes(b"{not a list")
     return outbox
 
