@@ -121,7 +121,7 @@ class Enclosure:
         if self.path is not None:
             text = (self.path / "cgroup.procs").read_text()
             return {int(pid) for pid in text.split()}
-        from tests.support.delivery_tools import Senders
+        from tests.support.processes import Senders
 
         found = Senders(self._env).pids()
         for pid in found:
@@ -155,7 +155,7 @@ class Enclosure:
         if self.path is not None:
             (self.path / "cgroup.kill").write_text("1")
         else:
-            from tests.support.delivery_tools import Senders
+            from tests.support.processes import Senders
 
             Senders(self._env).stop_all()
         self.wait_empty(10.0)

@@ -23,7 +23,7 @@ _PARTS = (
     "kedro_telemetry.collect.project:project_properties,"
     "kedro_telemetry.collect.counts:count_properties,"
     "kedro_telemetry.collect.masking:command_properties,"
-    "kedro_telemetry.outbox:Outbox.put,kedro_telemetry.spawn:wake_sender"
+    "kedro_telemetry.outbox.store:Outbox.put,kedro_telemetry.outbox.wake:wake_sender"
 )
 
 

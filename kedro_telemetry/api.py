@@ -12,8 +12,8 @@ from typing import Any
 
 from kedro_telemetry import consent
 from kedro_telemetry.collect import event, machine, project
-from kedro_telemetry.delivery import queue_event
 from kedro_telemetry.logs import stderr_logger
+from kedro_telemetry.outbox.wake import queue_event
 from kedro_telemetry.tracker import PendingEvent
 
 __all__ = ["send_event", "send_telemetry_event"]

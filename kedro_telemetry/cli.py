@@ -31,9 +31,11 @@ class _TelemetryGroup(click.Group):
         try:
             return super().invoke(ctx)
         except OSError as error:
-            detail = error.strerror or str(error)
+            from kedro_telemetry.files import describe_os_error
+
             raise click.ClickException(
-                f"Kedro-Telemetry could not read or write its files: {detail}"
+                "Kedro-Telemetry could not read or write its files: "
+                + describe_os_error(error)
             ) from error
 
 
@@ -110,7 +112,7 @@ def _waiting() -> str:
     Such a file is removed by the next sender once it is proven corrupt, or
     read by it once a passing error (a permission, an I/O error) is gone.
     """
-    from kedro_telemetry.outbox import MAX_EVENTS, Outbox
+    from kedro_telemetry.outbox.store import MAX_EVENTS, Outbox
 
     outbox = Outbox.default()
     files = outbox.count()
@@ -169,19 +171,19 @@ def show(as_json: bool) -> None:
 
 
 def _waiting_events() -> list[dict[str, Any]]:
-    from kedro_telemetry.outbox import MAX_EVENTS, Outbox
+    from kedro_telemetry.outbox.store import MAX_EVENTS, Outbox
 
     return [entry.event for entry in Outbox.default().peek(MAX_EVENTS)]
 
 
 def _delivered() -> list[dict[str, Any]]:
-    from kedro_telemetry.delivery_log import DeliveryLog
+    from kedro_telemetry.outbox.delivery_log import DeliveryLog
 
     return DeliveryLog.default().read()
 
 
 def _dropped() -> list[dict[str, Any]]:
-    from kedro_telemetry.delivery_log import DeliveryLog
+    from kedro_telemetry.outbox.delivery_log import DeliveryLog
 
     return DeliveryLog.default().read_dropped()
 
@@ -226,19 +228,20 @@ def _text(value: Any) -> str:
 )
 def flush(timeout: float) -> None:
     """Send the waiting events now, for instance at the end of a CI job."""
-    from kedro_telemetry.flush import flush as flush_outbox
     from kedro_telemetry.logs import stderr_logger
+    from kedro_telemetry.sender.flush import flush as flush_outbox
 
     stderr_logger()
     try:
         report = flush_outbox(timeout)
     except Exception as error:  # it ends CI jobs: never fail one
-        detail = getattr(error, "strerror", None) or type(error).__name__
+        stderr_logger().debug("the flush failed", exc_info=True)
+        detail = _reason(error) if isinstance(error, OSError) else type(error).__name__
         click.echo(f"Kedro-Telemetry could not flush its outbox: {detail}", err=True)
         return
     message = f"Sent {report.sent} event(s); {report.left} left in the outbox."
     if report.dropped:
-        message += f" Dropped {report.dropped} that Heap rejected."
+        message += f" Dropped {report.dropped} (see kedro telemetry status)."
     if report.problem:
         message += f" Last problem: {report.problem}."
     click.echo(message)
@@ -306,9 +309,9 @@ def _destination(
 
 
 def _reason(error: OSError) -> str:
-    from kedro_telemetry.files import describe_error
+    from kedro_telemetry.files import describe_os_error
 
-    return describe_error(error)
+    return describe_os_error(error)
 
 
 def _current_project() -> Path | None:

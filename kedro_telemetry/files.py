@@ -4,10 +4,11 @@ The project directory holds only ``.telemetry``; everything else (the outbox,
 the delivery log, the user-wide choice, the answers for projects whose
 ``.telemetry`` git tracks) lives in the user's own state and config
 directories, so that no project file is ever touched; the machine-wide policy
-is the administrator's, and only read. Each path is named here once, for
-every platform: the functions take the platform and the environment, so each
-platform's paths can be checked on any machine. Every write goes
-through a temporary file and a rename, so a reader never sees half a file.
+is the administrator's, and only read. Each path is named here once; the
+user's directories are ``platformdirs``' on each platform (on Linux
+``~/.local/state/kedro-telemetry`` and 0.9.0's ``~/.config/kedro``, or where
+the XDG variables say). Every write goes through a temporary file and a
+rename, so a reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -16,8 +17,10 @@ import contextlib
 import os
 import stat
 import sys
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
+
+import platformdirs
 
 __all__ = [
     "POLICY_FILE_VARIABLE",
@@ -26,8 +29,9 @@ __all__ = [
     "NoHomeError",
     "NotARegularFileError",
     "Signature",
+    "config_dir",
     "delivery_log_file",
-    "describe_error",
+    "describe_os_error",
     "dropped_log_file",
     "flush_request_file",
     "identity_secret_file",
@@ -58,40 +62,34 @@ class NoHomeError(OSError):
     """No home directory is known: ``HOME`` is unset and the uid has no passwd entry."""
 
 
-def _home(platform: str, environ: Environ) -> Path:
-    configured = environ.get("USERPROFILE" if platform == "win32" else "HOME", "")
-    if configured.strip():
-        return Path(configured)
+def _absolute(directory: Callable[[], str]) -> Path:
+    """The directory ``platformdirs`` names, refused unless absolute.
+
+    With neither ``HOME`` nor a passwd entry, recent ``platformdirs`` raise
+    ``RuntimeError`` and older ones leave ``~`` as it is, a path relative to
+    wherever the command runs, where nothing of ours belongs.
+    """
     try:
-        return Path.home()
-    except (RuntimeError, KeyError) as error:  # RuntimeError: "Could not determine..."
+        path = directory()
+    except RuntimeError as error:
         raise NoHomeError("no home directory is known for this user") from error
+    if not os.path.isabs(path):
+        raise NoHomeError("no home directory is known for this user")
+    return Path(path)
 
 
-def _base_dir(kind: str, platform: str, environ: Environ) -> Path:
-    """The user's ``state`` or ``config`` directory, as each platform names it."""
-    xdg_variable, posix_default, windows_variable = _BASES[kind]
-    configured = environ.get(xdg_variable, "").strip()
-    if configured and os.path.isabs(configured):
-        return Path(configured)
-    if platform == "win32":
-        windows_dir = environ.get(windows_variable, "").strip()
-        if windows_dir:
-            return Path(windows_dir)
-    if platform == "darwin" and kind == "state":
-        return _home(platform, environ) / "Library" / "Application Support"
-    return _home(platform, environ) / posix_default
-
-
-_BASES = {
-    "state": ("XDG_STATE_HOME", ".local/state", "LOCALAPPDATA"),
-    "config": ("XDG_CONFIG_HOME", ".config", "APPDATA"),
-}
-
-
-def state_dir(platform: str = sys.platform, environ: Environ = os.environ) -> Path:
+def state_dir() -> Path:
     """The directory of the outbox, the sender's lock and its logs."""
-    return _base_dir("state", platform, environ) / "kedro-telemetry"
+    return _absolute(
+        lambda: platformdirs.user_state_dir("kedro-telemetry", appauthor=False)
+    )
+
+
+def config_dir() -> Path:
+    """Kedro's user config directory, 0.9.0's: the user-wide choice, the answers."""
+    return _absolute(
+        lambda: platformdirs.user_config_dir("kedro", appauthor=False, roaming=True)
+    )
 
 
 # The state directory's files; only this module names them.
@@ -130,29 +128,24 @@ def flush_request_file() -> Path:
     return state_dir() / "flush.request"
 
 
-def user_consent_file(
-    platform: str = sys.platform, environ: Environ = os.environ
-) -> Path:
+def user_consent_file() -> Path:
     """The user-wide choice, written by ``kedro telemetry enable --global``."""
-    return _base_dir("config", platform, environ) / "kedro" / "telemetry.yml"
+    return config_dir() / "telemetry.yml"
 
 
-def project_answers_file(
-    platform: str = sys.platform, environ: Environ = os.environ
-) -> Path:
-    """Your own answers for projects whose ``.telemetry`` git tracks.
+def project_answers_file() -> Path:
+    """Your own answers for projects whose ``.telemetry`` cannot hold them.
 
-    Keyed by the project's absolute path; it lives with the user-wide choice,
-    in a directory that belongs to the user and never to a repository.
+    That file is someone else's, or git tracks it. Keyed by the project's
+    absolute path; it lives with the user-wide choice, in a directory that
+    belongs to the user and never to a repository or another person.
     """
-    return _base_dir("config", platform, environ) / "kedro" / "telemetry-projects.yml"
+    return config_dir() / "telemetry-projects.yml"
 
 
-def identity_secret_file(
-    platform: str = sys.platform, environ: Environ = os.environ
-) -> Path:
+def identity_secret_file() -> Path:
     """The key of the person's hashed names (``collect.identity``); never sent."""
-    return _base_dir("config", platform, environ) / "kedro" / "telemetry-secret"
+    return config_dir() / "telemetry-secret"
 
 
 def policy_file(platform: str = sys.platform, environ: Environ = os.environ) -> Path:
@@ -178,6 +171,11 @@ def project_consent_file(project_path: Path) -> Path:
 Signature = tuple[int, int, int, int] | str
 
 
+def describe_os_error(error: OSError) -> str:
+    """The short reason of an ``OSError``, for a message to a person."""
+    return error.strerror or type(error).__name__
+
+
 def signature(path: Path) -> Signature:
     """The state of ``path`` that tells whether what was read from it still holds."""
     try:
@@ -185,11 +183,6 @@ def signature(path: Path) -> Signature:
     except OSError as error:
         return f"unreadable: {error.errno}"
     return info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev
-
-
-def describe_error(error: OSError) -> str:
-    """The short reason of an ``OSError``, for a message to a person."""
-    return error.strerror or type(error).__name__
 
 
 # Reading and writing ---------------------------------------------------------

@@ -57,7 +57,7 @@ def _active_tracker() -> ActionTracker | None:
 
 def _queue(event: dict[str, Any] | None) -> None:
     if event is not None:
-        from kedro_telemetry.delivery import queue_event
+        from kedro_telemetry.outbox.wake import queue_event
 
         queue_event(event)
 

@@ -9,7 +9,7 @@ file in the state directory instead.
 from __future__ import annotations
 
 import logging
-import os
+import logging.handlers
 import sys
 from pathlib import Path
 
@@ -19,7 +19,7 @@ __all__ = ["LOGGER_NAME", "file_logger", "stderr_logger"]
 
 LOGGER_NAME = "kedro_telemetry"
 
-# The sender's log is kept under this size: past it, it becomes ``.1``.
+# The sender's log is kept under this size; the one before it is ``.1``.
 _LOG_FILE_LIMIT = 256 * 1024
 
 
@@ -33,7 +33,7 @@ def stderr_logger() -> logging.Logger:
 
 
 def file_logger(path: Path) -> logging.Logger:
-    """The logger, writing to ``path``; the previous file is kept as ``.1``.
+    """The logger, writing to ``path``; past its size bound it becomes ``.1``.
 
     Any failure leaves the logger without a destination, never the sender
     without a logger.
@@ -41,12 +41,13 @@ def file_logger(path: Path) -> logging.Logger:
     logger = logging.getLogger(LOGGER_NAME)
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if path.exists() and path.stat().st_size > _LOG_FILE_LIMIT:
-            os.replace(path, path.with_name(path.name + ".1"))
-        handler: logging.Handler = logging.FileHandler(path, encoding="utf-8")
+        handler: logging.Handler = logging.handlers.RotatingFileHandler(
+            path, maxBytes=_LOG_FILE_LIMIT, backupCount=1, encoding="utf-8"
+        )
     except OSError:
         handler = logging.NullHandler()
-    _configure(logger, handler, logging.INFO, "%(asctime)s %(levelname)s")
+    level = logging.DEBUG if environment.debug_enabled() else logging.INFO
+    _configure(logger, handler, level, "%(asctime)s %(levelname)s")
     return logger
 
 

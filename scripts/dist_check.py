@@ -21,9 +21,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from kedro_telemetry import __version__  # noqa: E402
-from tests.support.delivery_tools import Senders  # noqa: E402
 from tests.support.heap_receiver import HeapReceiver  # noqa: E402
 from tests.support.kedro_env import isolated_environment, make_project, run  # noqa: E402
+from tests.support.processes import Senders  # noqa: E402
 
 KEDRO_VERSION = "1.7.0"
 

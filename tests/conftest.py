@@ -23,7 +23,6 @@ from hypothesis import settings
 
 from kedro_telemetry import files
 from tests.support.consent_files import give_consent
-from tests.support.delivery_tools import Senders, TimedReceiver
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import (
     isolated_environment,
@@ -31,6 +30,7 @@ from tests.support.kedro_env import (
     make_project,
     state_dir_of,
 )
+from tests.support.processes import Senders
 
 
 @contextlib.contextmanager
@@ -164,12 +164,6 @@ def senders(env: dict[str, str]) -> Iterator[Senders]:
     tracked = Senders(env)
     yield tracked
     tracked.stop_all()
-
-
-@pytest.fixture
-def timed_receiver(env: dict[str, str]) -> Iterator[TimedReceiver]:
-    """Like ``receiver``, also noting arrival times and able to answer slowly."""
-    yield from _serving(TimedReceiver(), env)
 
 
 def _children_cpu() -> float:

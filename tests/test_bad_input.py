@@ -31,21 +31,15 @@ import pexpect
 import pytest
 
 from kedro_telemetry import consent
-from tests.support.consent_files import give_consent, user_wide_file
-from tests.support.delivery_tools import settle
-from tests.support.hardening import (
+from tests.support.baseline import (
     BASELINE_SCRIPT,
     PYTHON,
     Result,
-    UidRunner,
-    assert_nothing_sent,
     assert_unchanged_by_plugin,
-    in_read_only_project,
     normalised,
-    read_only_mounts_work,
     run,
-    uid_runner,
 )
+from tests.support.consent_files import give_consent, user_wide_file
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import (
     KEDRO_EXECUTABLE,
@@ -53,6 +47,14 @@ from tests.support.kedro_env import (
     kedro,
     kedro_without_hooks,
     state_dir_of,
+)
+from tests.support.outbox import assert_nothing_sent
+from tests.support.processes import settle
+from tests.support.restrictions import (
+    UidRunner,
+    in_read_only_project,
+    read_only_mounts_work,
+    uid_runner,
 )
 from tests.support.terminal import QUESTION, on_terminal
 

@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.baseline import assert_unchanged_by_plugin
 from tests.support.consent_files import give_consent
-from tests.support.delivery_tools import settle
-from tests.support.hardening import assert_nothing_sent, assert_unchanged_by_plugin
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import (
     PACKAGE,
@@ -19,6 +18,8 @@ from tests.support.kedro_env import (
     kedro,
     state_dir_of,
 )
+from tests.support.outbox import assert_nothing_sent
+from tests.support.processes import settle
 
 pytestmark = pytest.mark.slow
 

@@ -6,19 +6,17 @@ session they build, against a real proxy and real receivers on 127.0.0.1.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from kedro_telemetry.delivery_log import DeliveryLog
-from kedro_telemetry.drain import Drain, Report
-from kedro_telemetry.http_session import openssl_trust
-from kedro_telemetry.outbox import Outbox
-from tests.support.company_network import ForwardProxy, PrivateCA, TlsHeapReceiver
-from tests.support.delivery_tools import synthetic_record
-from tests.support.heap_receiver import HeapReceiver
+from kedro_telemetry.outbox.store import Outbox
+from kedro_telemetry.sender.drain import Report
+from kedro_telemetry.sender.http_session import openssl_trust
+from tests.support.company_network import ForwardProxy, PrivateCA
+from tests.support.heap_receiver import HeapReceiver, assert_nothing_stored_twice
+from tests.support.outbox import drain_here, put_records
 
 NETWORK_VARIABLES = (
     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
@@ -49,17 +47,16 @@ def proxy() -> Iterator[ForwardProxy]:
 
 
 @pytest.fixture
-def tls_receiver(ca: PrivateCA) -> Iterator[TlsHeapReceiver]:
-    with TlsHeapReceiver(ca) as running:
+def tls_receiver(ca: PrivateCA) -> Iterator[HeapReceiver]:
+    with HeapReceiver(tls=ca.server_context()) as running:
         yield running
 
 
 def send_one(tmp_path: Path, endpoint: str) -> Report:
     """Queue one event for ``endpoint`` and run one drain of 10 seconds."""
     outbox = Outbox(tmp_path / "outbox")
-    outbox.put(synthetic_record(endpoint))
-    log = DeliveryLog(tmp_path)
-    return Drain(outbox, log, deadline=time.monotonic() + 10).run()
+    put_records(outbox, 1, endpoint)
+    return drain_here(outbox, 10)
 
 
 def test_events_go_through_the_proxy_that_http_proxy_names(
@@ -88,7 +85,7 @@ def test_https_through_a_tunnelling_proxy_trusting_a_private_ca(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     proxy: ForwardProxy,
-    tls_receiver: TlsHeapReceiver,
+    tls_receiver: HeapReceiver,
     ca: PrivateCA,
 ) -> None:
     monkeypatch.setenv("HTTPS_PROXY", proxy.url)
@@ -98,26 +95,30 @@ def test_https_through_a_tunnelling_proxy_trusting_a_private_ca(
     assert len(tls_receiver.accepted) == 1
 
 
-def test_a_private_ca_named_by_ssl_cert_file_is_trusted(
+def test_an_untrusted_certificate_keeps_the_event_until_ssl_cert_file_names_its_ca(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    tls_receiver: TlsHeapReceiver,
+    tls_receiver: HeapReceiver,
     ca: PrivateCA,
 ) -> None:
-    untrusted = send_one(tmp_path / "before", tls_receiver.url)
+    outbox = Outbox(tmp_path / "outbox")
+    [key] = put_records(outbox, 1, tls_receiver.url)
+    untrusted = drain_here(outbox, 10)
     assert (untrusted.sent, untrusted.left) == (0, 1)
     assert untrusted.problem == "network: SSLError"
+    assert tls_receiver.accepted == []
 
     monkeypatch.setenv("SSL_CERT_FILE", str(ca.certificate))
-    assert send_one(tmp_path / "after", tls_receiver.url).sent == 1
-    assert len(tls_receiver.accepted) == 1
+    assert drain_here(outbox, 10).sent == 1
+    assert [event["idempotency_key"] for event in tls_receiver.accepted] == [key]
+    assert_nothing_stored_twice(tls_receiver)
 
 
 @pytest.mark.slow
 def test_requests_own_variable_wins_over_ssl_cert_file(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
-    tls_receiver: TlsHeapReceiver,
+    tls_receiver: HeapReceiver,
     ca: PrivateCA,
 ) -> None:
     other = PrivateCA(tmp_path / "other-ca")

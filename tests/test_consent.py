@@ -19,10 +19,10 @@ import pytest
 
 from kedro_telemetry import consent, environment
 from tests.support.consent_files import give_consent
-from tests.support.delivery_tools import queued_keys, settle
-from tests.support.hardening import assert_nothing_sent
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import kedro, python_process, state_dir_of
+from tests.support.outbox import assert_nothing_sent, queued_keys
+from tests.support.processes import settle
 from tests.support.terminal import QUESTION, on_terminal
 
 OPTED_OUT = (

@@ -18,17 +18,13 @@ import pexpect
 import pytest
 import yaml
 
-from tests.support.delivery_tools import settle
+from tests.support.baseline import Result
 from tests.support.git_repos import commit_all, git, init_repository
-from tests.support.hardening import (
-    Result,
-    UidRunner,
-    assert_nothing_sent,
-    outbox_entries,
-    uid_runner,
-)
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import isolated_environment, kedro, state_dir_of
+from tests.support.outbox import assert_nothing_sent, outbox_entries
+from tests.support.processes import settle
+from tests.support.restrictions import UidRunner, uid_runner
 from tests.support.terminal import QUESTION, on_terminal
 
 

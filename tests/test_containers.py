@@ -21,8 +21,7 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry import environment
-from tests.support.delivery_tools import TimedReceiver, queued_keys
-from tests.support.hardening import assert_unchanged_by_plugin
+from tests.support.baseline import assert_unchanged_by_plugin
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import (
     KEDRO_EXECUTABLE,
@@ -30,6 +29,7 @@ from tests.support.kedro_env import (
     run,
 )
 from tests.support.namespaces import in_pid_namespace, pid_namespaces_unavailable
+from tests.support.outbox import queued_keys
 
 pytestmark = [
     pytest.mark.slow,
@@ -50,7 +50,7 @@ print("run done")
 """
 
 DETECTED = (
-    "from kedro_telemetry.containers import ends_with_this_process; "
+    "from kedro_telemetry.outbox.containers import ends_with_this_process; "
     "print(ends_with_this_process())"
 )
 
@@ -95,18 +95,18 @@ def test_a_session_run_as_pid_1_delivers_before_the_namespace_ends(
 def test_an_endpoint_that_never_answers_leaves_the_command_as_it_was(
     consented: Path,
     env: dict[str, str],
-    timed_receiver: TimedReceiver,
+    receiver: HeapReceiver,
     state_dir: Path,
 ) -> None:
-    timed_receiver.answer(then=Answer(behaviour="hang"))
+    receiver.answer(then=Answer(behaviour="hang"))
     # Its own baseline: stderr too must be Kedro's, in this very project.
     baseline = kedro_without_hooks("info", cwd=consented, env=env)
     result = kedro_as_pid_1("info", cwd=consented, env=env)
 
     assert_unchanged_by_plugin(result, baseline)
     assert result.stderr.strip() == baseline.stderr.strip()
-    assert timed_receiver.request_count >= 1, "the command never tried to send"
-    assert timed_receiver.accepted == []
+    assert receiver.request_count >= 1, "the command never tried to send"
+    assert receiver.accepted == []
     [_] = queued_keys(state_dir)  # kept for a later command to send
 
 

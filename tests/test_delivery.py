@@ -8,10 +8,11 @@ sender and flush runs, over real HTTP and real files. They prove that:
 - events queued while the endpoint is down wait in the outbox and are all
   delivered, each stored once, when it is back (by a sender, the next command
   or ``kedro telemetry flush``);
-- 500 and 429 are retried (429 after its ``Retry-After``), a 400 is dropped
-  with its reason (and not its content) in ``sender.log``;
-- a command, a ``kedro info | cat`` pipeline and ``flush --timeout`` all
-  return while a sender still waits on an endpoint that never answers;
+- a 500 is retried under the same key (``Retry-After`` and the other answers
+  are in ``test_sender_paths``), a 400 is dropped with its reason (and not its
+  content) in ``sender.log``;
+- a ``kedro info | cat`` pipeline and ``flush --timeout`` return while a
+  sender still waits on an endpoint that never answers;
 - commands running side by side each queue and deliver their own event;
 - the outbox is capped: ``Outbox.trim`` drops the oldest records, and the
   sender applies the caps before it posts.
@@ -23,11 +24,8 @@ on how long anything took.
 from __future__ import annotations
 
 import errno
-import json
 import os
-import re
 import subprocess
-import time
 from pathlib import Path
 from typing import Any
 
@@ -36,27 +34,30 @@ import pytest
 from kedro_telemetry.collect import machine
 from kedro_telemetry.collect.event import sha256_hex
 from kedro_telemetry.files import FileTooLargeError
-from kedro_telemetry.outbox import MAX_BYTES, MAX_EVENTS, Outbox
-from tests.support.delivery_tools import (
-    KEDRO,
-    Senders,
-    TimedReceiver,
+from kedro_telemetry.outbox.store import MAX_BYTES, Outbox
+from tests.support.heap_receiver import (
+    Answer,
+    HeapReceiver,
     assert_nothing_stored_twice,
+    refusing_port,
+)
+from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
+from tests.support.outbox import (
     drain_here,
-    flush,
-    max_overlap,
     put_records,
     queued_keys,
-    refusing_port,
-    run_in_parallel,
     stray_files,
     synthetic_record,
+    write_backlog,
+)
+from tests.support.processes import (
+    KEDRO,
+    Senders,
+    flush,
+    max_overlap,
+    run_in_parallel,
     wait_until,
 )
-from tests.support.heap_receiver import Answer, HeapReceiver
-from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
-
-_EVENT_FILE_NAME = re.compile(r"^\d{20}-[0-9a-f]{32}-s\d+\.json$")
 
 
 def run_info(project: Path, env: dict[str, str], timeout: float = 180) -> None:
@@ -93,7 +94,7 @@ def test_events_queued_during_an_outage_all_arrive_once_it_ends(
         assert len(during_outage) == 1
         # A sender is still at it, backing off, with every event kept.
         assert senders.pids()
-    with TimedReceiver(port=port) as receiver:
+    with HeapReceiver(port=port) as receiver:
         run_info(consented, env)
         receiver.wait_for(2, seconds=90)
         wait_until_outbox_empty(state_dir)
@@ -121,7 +122,7 @@ def test_the_backlog_of_an_outage_is_drained_by(
         assert (during_outage.sent, during_outage.left) == (0, 3)
         assert "network" in during_outage.output
         assert queued_keys(state_dir) == backlog
-    with TimedReceiver(port=port) as receiver:
+    with HeapReceiver(port=port) as receiver:
         if drain_with == "the next command":
             run_info(consented, env)
             receiver.wait_for(4, seconds=60)
@@ -151,22 +152,6 @@ def test_a_500_is_retried_and_the_event_stored_once(
     assert (report.sent, report.left) == (1, 0)
     assert receiver.posted_keys == [key, key]  # the same key on the retry
     assert_delivered_exactly(receiver, [key])
-
-
-def test_a_429_is_retried_no_sooner_than_its_retry_after(
-    tmp_path: Path, timed_receiver: TimedReceiver
-) -> None:
-    timed_receiver.answer(Answer(429, headers={"Retry-After": "1"}), then=Answer())
-    outbox = Outbox(tmp_path / "outbox")
-    [key] = put_records(outbox, 1, timed_receiver.url)
-    report = drain_here(outbox, 30)
-    assert (report.sent, report.left) == (1, 0)
-    assert timed_receiver.posted_keys == [key, key]
-    first, second = timed_receiver.arrivals
-    # A lower bound only: the drain slept at least the second it was asked to
-    # (its own backoff would have been half a second at most).
-    assert second - first >= 0.95
-    assert_delivered_exactly(timed_receiver, [key])
 
 
 @pytest.mark.slow
@@ -203,62 +188,37 @@ def test_a_400_drops_the_event_and_logs_why_but_not_what(
 
 
 @pytest.mark.slow
-def test_a_command_returns_while_its_sender_waits_on_a_silent_endpoint(
-    consented: Path,
-    env: dict[str, str],
-    timed_receiver: TimedReceiver,
-    senders: Senders,
-    state_dir: Path,
-) -> None:
-    timed_receiver.answer(then=Answer(behaviour="hang"))
-    # The ceiling is below the sender's own 60 s: a command that waited for its
-    # sender would be stopped here and fail the test.
-    run_info(consented, env, timeout=45)
-    alive_when_the_command_ended = senders.pids()
-    assert alive_when_the_command_ended, "the sender was gone before the command ended"
-
-    wait_until(lambda: timed_receiver.request_count >= 1, "the sender posted")
-    assert senders.lock_is_held()
-    assert alive_when_the_command_ended & senders.pids()
-    [key] = queued_keys(state_dir)
-
-    busy = flush(consented, env, timeout=2)
-    assert (busy.sent, busy.left) == (0, 1)
-    assert "another sender kept the outbox busy" in busy.output
-    assert queued_keys(state_dir) == [key]
-    assert timed_receiver.accepted == []
-
-
-@pytest.mark.slow
 def test_flush_with_a_short_timeout_gives_up_on_a_silent_endpoint_and_keeps_the_events(
     consented: Path,
     env: dict[str, str],
-    timed_receiver: TimedReceiver,
+    receiver: HeapReceiver,
     senders: Senders,
     state_dir: Path,
 ) -> None:
     # Queued as commands would have left them, with no sender for them.
-    backlog = put_records(Outbox(state_dir / "outbox"), 2, timed_receiver.url)
-    timed_receiver.answer(then=Answer(behaviour="hang"))
+    backlog = put_records(Outbox(state_dir / "outbox"), 2, receiver.url)
+    receiver.answer(then=Answer(behaviour="hang"))
     stuck = flush(consented, env, timeout=2)
     assert (stuck.sent, stuck.left) == (0, 2)
-    assert timed_receiver.request_count >= 1  # it did try
+    assert receiver.request_count >= 1  # it did try
     assert queued_keys(state_dir) == backlog
 
-    timed_receiver.answer(then=Answer())
+    receiver.answer(then=Answer())
     healed = flush(consented, env, timeout=60)
     assert (healed.sent, healed.left) == (2, 0)
-    assert_delivered_exactly(timed_receiver, backlog)
+    assert_delivered_exactly(receiver, backlog)
 
 
 @pytest.mark.slow
 def test_a_piped_command_ends_while_its_sender_still_waits(
     consented: Path,
     env: dict[str, str],
-    timed_receiver: TimedReceiver,
+    receiver: HeapReceiver,
     senders: Senders,
+    state_dir: Path,
 ) -> None:
-    timed_receiver.answer(then=Answer(behaviour="hang"))
+    """The command, and ``| cat`` after it, end; the sender holds on to the lock."""
+    receiver.answer(then=Answer(behaviour="hang"))
     pipeline = subprocess.run(
         ["sh", "-c", f'"{KEDRO}" info | cat'],
         cwd=consented,
@@ -274,10 +234,16 @@ def test_a_piped_command_ends_while_its_sender_still_waits(
     assert "kedro_telemetry" in pipeline.stdout  # cat did pass the output through
     assert alive_when_the_pipeline_ended, "the sender was gone before the pipe closed"
 
-    wait_until(lambda: timed_receiver.request_count >= 1, "the sender posted")
+    wait_until(lambda: receiver.request_count >= 1, "the sender posted")
     assert senders.lock_is_held()
     assert alive_when_the_pipeline_ended & senders.pids()
-    assert timed_receiver.accepted == []
+    [key] = queued_keys(state_dir)
+
+    busy = flush(consented, env, timeout=2)
+    assert (busy.sent, busy.left) == (0, 1)
+    assert "another sender kept the outbox busy" in busy.output
+    assert queued_keys(state_dir) == [key]
+    assert receiver.accepted == []
 
 
 # Commands side by side --------------------------------------------------------
@@ -313,93 +279,58 @@ def test_commands_side_by_side_deliver_one_distinct_event_each(
 # The outbox cap ---------------------------------------------------------------
 
 
-def write_backlog(directory: Path, records: list[dict[str, Any]]) -> list[str]:
-    """Write ``records`` as ``Outbox.put`` does (name, content, mode), oldest first.
-
-    Without ``put``'s fsync per file, so that ten thousand files take a second.
-    Returns their keys, oldest first.
-    """
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    # An hour ago: older than anything queued now, far from the 30-day limit.
-    first = time.time_ns() - 3600 * 10**9
-    keys = []
-    for offset, record in enumerate(records):
-        key = record["event"]["idempotency_key"]
-        data = json.dumps(record).encode("utf-8")
-        path = directory / f"{first + offset:020d}-{key}-s{len(data)}.json"
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(descriptor, "wb") as handle:
-            handle.write(data)
-        keys.append(key)
-    return keys
-
-
 UNUSED = "http://127.0.0.1:9/unused"
 
 
-def test_the_synthetic_backlog_is_in_the_outbox_s_own_format(tmp_path: Path) -> None:
-    record = synthetic_record("http://127.0.0.1:9/unused")
-    real = Outbox(tmp_path / "real").put(record)
-    [key] = write_backlog(tmp_path / "synthetic", [record])
-    [synthetic] = (tmp_path / "synthetic").iterdir()
-    assert _EVENT_FILE_NAME.match(real.name) and _EVENT_FILE_NAME.match(synthetic.name)
-    assert real.read_bytes() == synthetic.read_bytes()
-    assert real.stat().st_mode & 0o777 == synthetic.stat().st_mode & 0o777 == 0o600
-    [entry] = Outbox(synthetic.parent).take(9)
-    assert entry.event["idempotency_key"] == key
-
-
 def test_trim_keeps_the_newest_events_up_to_the_event_cap(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox")
-    keys = put_records(outbox, 8, UNUSED)
-    assert outbox.trim(max_events=5, max_bytes=MAX_BYTES) == 3
-    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys[3:]
+    keys = put_records(Outbox(tmp_path / "outbox"), 8, UNUSED)
+    outbox = Outbox(tmp_path / "outbox", max_events=5)
+    assert outbox.trim() == 3
+    assert [
+        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
+    ] == keys[3:]
 
 
 def test_trim_drops_the_oldest_until_within_the_byte_cap(tmp_path: Path) -> None:
-    outbox = Outbox(tmp_path / "outbox")
-    keys = put_records(outbox, 6, UNUSED, padding=2)
-    sizes = [path.stat().st_size for path in outbox.files()]
+    keys = put_records(Outbox(tmp_path / "outbox"), 6, UNUSED, padding=2)
+    sizes = [path.stat().st_size for path in Outbox(tmp_path / "outbox").files()]
     cap = sum(sizes[-2:]) + sizes[0] // 2  # room for two records and a half
-    assert outbox.trim(max_events=MAX_EVENTS, max_bytes=cap) == 4
-    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys[4:]
+    outbox = Outbox(tmp_path / "outbox", max_bytes=cap)
+    assert outbox.trim() == 4
+    assert [
+        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
+    ] == keys[4:]
 
 
 def test_trim_leaves_an_outbox_within_bounds_and_temporaries_alone(
     tmp_path: Path,
 ) -> None:
-    outbox = Outbox(tmp_path / "outbox")
-    keys = put_records(outbox, 3, UNUSED)
-    temporary = outbox.directory / ".tmp-00000000000000000000-abc.json-1-ff"
+    keys = put_records(Outbox(tmp_path / "outbox"), 3, UNUSED)
+    temporary = tmp_path / "outbox" / ".tmp-00000000000000000000-abc.json-1-ff"
     temporary.write_bytes(b"x" * 10_000)
-    exact = sum(path.stat().st_size for path in outbox.files())
-    assert outbox.trim(max_events=3, max_bytes=exact) == 0
-    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == keys
+    exact = sum(path.stat().st_size for path in Outbox(tmp_path / "outbox").files())
+    outbox = Outbox(tmp_path / "outbox", max_events=3, max_bytes=exact)
+    assert outbox.trim() == 0
+    assert [
+        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
+    ] == keys
     assert temporary.exists()
 
 
 def test_put_keeps_a_full_outbox_at_the_event_cap(tmp_path: Path) -> None:
     """No sender needed: queueing itself makes room by dropping the oldest."""
     directory = tmp_path / "outbox"
-    records = [synthetic_record("http://127.0.0.1:9/unused") for _ in range(MAX_EVENTS)]
-    keys = write_backlog(directory, records)
-    newest = synthetic_record("http://127.0.0.1:9/unused")
-    Outbox(directory).put(newest)
-    queued = [entry.event["idempotency_key"] for entry in Outbox(directory).peek(10**5)]
+    keys = write_backlog(directory, [synthetic_record(UNUSED) for _ in range(50)])
+    newest = synthetic_record(UNUSED)
+    Outbox(directory, max_events=50).put(newest)
+    queued = [entry.event["idempotency_key"] for entry in Outbox(directory).peek(100)]
     assert queued == [*keys[1:], newest["event"]["idempotency_key"]]
 
 
-@pytest.mark.parametrize("sized_names", [True, False], ids=["named", "older-names"])
-def test_put_keeps_the_outbox_under_the_byte_cap(
-    tmp_path: Path, sized_names: bool
-) -> None:
-    """Sizes come from the names ``put`` writes; other names are measured."""
+def test_put_keeps_the_outbox_under_the_byte_cap(tmp_path: Path) -> None:
     directory = tmp_path / "outbox"
     records = [synthetic_record("http://127.0.0.1:9/unused", 200) for _ in range(30)]
     keys = write_backlog(directory, records)
-    if not sized_names:  # as an earlier version named them
-        for path in directory.iterdir():
-            path.rename(path.with_name(re.sub(r"-s\d+\.json$", ".json", path.name)))
     newest = synthetic_record("http://127.0.0.1:9/unused", 200)
     Outbox(directory).put(newest)
     sizes = [path.stat().st_size for path in directory.iterdir()]
@@ -432,12 +363,14 @@ def test_a_passing_read_error_never_costs_an_event(
 
     with monkeypatch.context() as patch:
         patch.setattr(os, "open", open_failing_once)
-        taken = outbox.take(100)
+        taken = outbox.read_removing_corrupt(100)
     assert [entry.event["idempotency_key"] for entry in taken] == [second]
     assert failing.exists()
     # This reader counts it no more (a sender must not loop on it); others do.
     assert (outbox.count(), Outbox(outbox.directory).count()) == (1, 2)
-    assert [entry.event["idempotency_key"] for entry in outbox.take(100)] == [
+    assert [
+        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
+    ] == [
         first,
         second,
     ]
@@ -447,15 +380,18 @@ def test_a_passing_read_error_never_costs_an_event(
 def test_a_drain_trims_an_outbox_over_the_event_cap_before_sending(
     tmp_path: Path, receiver: HeapReceiver
 ) -> None:
-    """The drain every sender and flush runs, in this process, over real HTTP."""
-    over = MAX_EVENTS + 50
+    """The drain every sender and flush runs, in this process, over real HTTP.
+
+    A cap above one bulk request (1,000 events), so that batches are cut too.
+    """
+    cap = 1200
     keys = write_backlog(
-        tmp_path / "outbox", [synthetic_record(receiver.url) for _ in range(over)]
+        tmp_path / "outbox", [synthetic_record(receiver.url) for _ in range(cap + 50)]
     )
-    result = drain_here(Outbox(tmp_path / "outbox"), 120)
-    assert (result.sent, result.left) == (MAX_EVENTS, 0)
+    result = drain_here(Outbox(tmp_path / "outbox", max_events=cap), 120)
+    assert (result.sent, result.left) == (cap, 0)
     assert receiver.posted_keys == keys[50:]  # the 50 oldest were never posted
-    assert len(receiver.accepted) == MAX_EVENTS
+    assert len(receiver.accepted) == cap
     assert queued_keys(tmp_path) == []
 
 

@@ -7,9 +7,11 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry import environment
-from kedro_telemetry.delivery_log import DeliveryLog
-from tests.support.delivery_tools import Senders, consent, queued_keys
+from kedro_telemetry.outbox.delivery_log import DeliveryLog
+from tests.support.consent_files import give_consent
 from tests.support.kedro_env import kedro
+from tests.support.outbox import queued_keys
+from tests.support.processes import Senders
 
 
 @pytest.mark.parametrize(
@@ -47,7 +49,7 @@ def test_an_empty_variable_is_an_empty_endpoint_not_the_default(
 def test_a_consented_command_with_an_empty_endpoint_queues_and_starts_nothing(
     project: Path, env: dict[str, str], senders: Senders, state_dir: Path
 ) -> None:
-    consent(project)
+    give_consent(project)
     env[environment.ENDPOINT_VARIABLE] = ""
     result = kedro("info", cwd=project, env=env)
     assert result.returncode == 0, result.stderr

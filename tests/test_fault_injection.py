@@ -16,16 +16,15 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.hardening import (
+from tests.support.baseline import (
     Result,
-    assert_nothing_sent,
     assert_unchanged_by_plugin,
     kedro_with_fault,
-    outbox_entries,
     python_snippet,
 )
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import state_dir_of
+from tests.support.outbox import assert_nothing_sent, outbox_entries
 
 # What reaches Heap when the step fails: never more than with no fault, and
 # nothing at all when consent itself cannot be known.
@@ -39,8 +38,8 @@ STEPS = {
     "kedro_telemetry.collect.masking:mask_command": NOTHING,
     "kedro_telemetry.collect.event:build_event": NOTHING,
     "kedro_telemetry.collect.counts:count_properties": NO_STATISTICS,
-    "kedro_telemetry.outbox:Outbox.put": NOTHING,
-    "kedro_telemetry.spawn:start_sender": QUEUED,
+    "kedro_telemetry.outbox.store:Outbox.put": NOTHING,
+    "kedro_telemetry.outbox.wake:start_sender": QUEUED,
 }
 # ``kedro info`` builds no catalog, so it never counts the project.
 INFO_STEPS = [step for step in STEPS if "collect.counts:" not in step]
@@ -130,7 +129,7 @@ print("outputs:", sorted(outputs))
 SESSION_STEPS = (
     "kedro_telemetry.consent:decide",
     "kedro_telemetry.collect.project:metadata_at",
-    "kedro_telemetry.outbox:Outbox.put",
+    "kedro_telemetry.outbox.store:Outbox.put",
 )
 
 

@@ -26,7 +26,6 @@ import textwrap
 import time
 import uuid
 from collections.abc import Callable
-from datetime import datetime, timezone
 from pathlib import Path
 
 import pexpect
@@ -34,16 +33,12 @@ import pytest
 
 from kedro_telemetry import files
 from kedro_telemetry.files import write_atomically
-from kedro_telemetry.outbox import Outbox
+from kedro_telemetry.outbox.store import Outbox
+from tests.support.baseline import PYTHON, run, tree_digest
 from tests.support.consent_files import give_consent
-from tests.support.hardening import (
-    PYTHON,
-    outbox_entries,
-    run,
-    tree_digest,
-)
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro, kedro_without_hooks
+from tests.support.outbox import outbox_entries, synthetic_record
 from tests.support.terminal import QUESTION, on_terminal
 
 OLD = b"consent: false\n"
@@ -258,7 +253,7 @@ def test_a_kill_mid_queue_leaves_a_temporary_the_outbox_ignores_then_removes(
         outbox_dir,
         """
         from pathlib import Path
-        from kedro_telemetry.outbox import Outbox
+        from kedro_telemetry.outbox.store import Outbox
         event = {"idempotency_key": "k", "properties": {}}
         Outbox(Path(sys.argv[1])).put({"endpoint": "e", "app_id": "a", "event": event})
         """,
@@ -266,7 +261,7 @@ def test_a_kill_mid_queue_leaves_a_temporary_the_outbox_ignores_then_removes(
     outbox = Outbox(outbox_dir)
     [stray] = os.listdir(outbox_dir)
     assert stray.startswith(".tmp-")
-    assert outbox.files() == [] and outbox.take(10) == []
+    assert outbox.files() == [] and outbox.read_removing_corrupt(10) == []
 
     outbox.remove_stale_temporaries()
     assert os.listdir(outbox_dir) == [stray], "a fresh temporary may be a live writer's"
@@ -305,21 +300,6 @@ def test_outbox_files_are_private_whatever_the_umask(
     assert len(receiver.wait_for(1)) == 1
 
 
-def _record(endpoint: str, key: str) -> dict[str, object]:
-    """One queued record as an earlier command would have left it."""
-    return {
-        "endpoint": endpoint,
-        "app_id": "2388822444",
-        "event": {
-            "identity": "a" * 64,
-            "event": "CLI command",
-            "timestamp": datetime.now(timezone.utc).isoformat(),
-            "idempotency_key": key,
-            "properties": {"command": "kedro info", "main_command": "info"},
-        },
-    }
-
-
 @pytest.fixture
 def corrupt_outbox(state_dir: Path, receiver: HeapReceiver) -> Path:
     """An outbox holding one good event among every kind of broken file."""
@@ -336,9 +316,9 @@ def corrupt_outbox(state_dir: Path, receiver: HeapReceiver) -> Path:
         (outbox / name).write_bytes(content)
     os.mkfifo(outbox / "00000000000000000006-pipe.json")
     (outbox / "00000000000000000007-directory.json").mkdir()
-    good = _record(receiver.url, f"earlier-{uuid.uuid4().hex}")
-    # Named as ``put`` names it now: well within the 30 days an event may wait.
-    (outbox / f"{time.time_ns():020d}-good.json").write_text(json.dumps(good))
+    good = synthetic_record(receiver.url)
+    good["event"]["idempotency_key"] = f"earlier-{uuid.uuid4().hex}"
+    Outbox(outbox).put(good)
     (state_dir / "delivered.json").write_bytes(b"{not a list")
     return outbox
 
@@ -376,7 +356,7 @@ def test_the_sender_survives_a_corrupt_outbox_on_its_own(
     env: dict[str, str], receiver: HeapReceiver, corrupt_outbox: Path
 ) -> None:
     """The sender as the plugin starts it, with no command."""
-    command = [PYTHON, "-m", "kedro_telemetry.sender_process"]
+    command = [PYTHON, "-m", "kedro_telemetry.sender"]
     sender = run(command, cwd=Path("/"), env=env)
     assert sender.returncode == 0, sender.stderr
     [event] = receiver.wait_for(1)

@@ -16,21 +16,16 @@ from pathlib import Path
 
 import pytest
 
-from kedro_telemetry.outbox import Outbox
+from kedro_telemetry.outbox.store import Outbox
 from tests.support.consent_files import give_consent
-from tests.support.delivery_tools import (
-    QUEUE_ONE,
-    FlushResult,
-    Senders,
-    TimedReceiver,
+from tests.support.heap_receiver import (
+    Answer,
+    HeapReceiver,
     assert_nothing_stored_twice,
-    flush,
-    put_records,
-    queued_keys,
-    wait_until,
 )
-from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import run
+from tests.support.outbox import put_records, queued_keys
+from tests.support.processes import QUEUE_ONE, FlushResult, Senders, flush, wait_until
 
 pytestmark = pytest.mark.slow
 
@@ -42,8 +37,8 @@ CROWD_MEMBER = (
     QUEUE_ONE
     + """
 import sys
-import kedro_telemetry.delivery  # ready: the imports are done
-from kedro_telemetry.sender_lock import SenderLock
+import kedro_telemetry.outbox.wake  # ready: the imports are done
+from kedro_telemetry.outbox.lock import SenderLock
 SenderLock.CAN_HAND_DOWN = sys.argv[2] == "hand-down"  # False: as on Windows
 print("ready", flush=True)
 sys.stdin.readline()
@@ -205,7 +200,7 @@ def test_a_process_that_exits_right_after_queuing_still_starts_its_sender(
 def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
     project: Path,
     env: dict[str, str],
-    timed_receiver: TimedReceiver,
+    receiver: HeapReceiver,
     senders: Senders,
     state_dir: Path,
 ) -> None:
@@ -218,14 +213,14 @@ def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
     """
     give_consent(project)
     # Queued as a command would have left it, with no sender for it.
-    [first] = put_records(Outbox(state_dir / "outbox"), 1, timed_receiver.url)
-    timed_receiver.answer(Answer(behaviour="slow"), then=Answer())
+    [first] = put_records(Outbox(state_dir / "outbox"), 1, receiver.url)
+    receiver.answer(Answer(behaviour="slow"), then=Answer())
     done: list[FlushResult] = []
     flushing = threading.Thread(
         target=lambda: done.append(flush(project, env, timeout=3))
     )
     flushing.start()
-    wait_until(lambda: timed_receiver.request_count >= 1, "the flush posted")
+    wait_until(lambda: receiver.request_count >= 1, "the flush posted")
     assert senders.lock_is_held()
     record = {
         "endpoint": env["KEDRO_TELEMETRY_ENDPOINT"],
@@ -244,11 +239,11 @@ def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
     assert result.sent == 0 and result.left >= 1
 
     wait_until(
-        lambda: "queued-during-the-flush" in timed_receiver.accepted_keys(),
+        lambda: "queued-during-the-flush" in receiver.accepted_keys(),
         "the event queued during the flush arrived",
         60,
     )
-    assert timed_receiver.accepted_keys() == {first, "queued-during-the-flush"}
+    assert receiver.accepted_keys() == {first, "queued-during-the-flush"}
     senders.wait_until_gone()
     assert queued_keys(state_dir) == []
     assert senders_started(state_dir) == 1  # woken by the flush

@@ -1,7 +1,8 @@
-"""Each platform's directories and the policy file, with the platform given.
+"""Where the plugin's files are: ``platformdirs``' directories, and the policy file.
 
-These run on any machine: ``files`` takes the platform and the environment
-as parameters, so Windows' and macOS' paths are checked here on Linux.
+This machine's platform only (``platformdirs`` has its own tests for the
+others); the Windows policy path is named here, so it is checked on any
+machine.
 """
 
 from __future__ import annotations
@@ -12,91 +13,59 @@ import pytest
 
 from kedro_telemetry import files
 
-WINDOWS = {
-    "USERPROFILE": r"C:\Users\ada",
-    "LOCALAPPDATA": r"C:\Users\ada\AppData\Local",
-    "APPDATA": r"C:\Users\ada\AppData\Roaming",
-    "PROGRAMDATA": r"D:\ProgramData",
-}
-POSIX = {"HOME": "/home/ada"}
+
+@pytest.fixture
+def home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    return tmp_path
 
 
-def windows(path: Path) -> PureWindowsPath:
-    return PureWindowsPath(str(path))
-
-
-def test_windows_paths() -> None:
-    assert windows(files.state_dir("win32", WINDOWS)) == PureWindowsPath(
-        r"C:\Users\ada\AppData\Local\kedro-telemetry"
+def test_linux_paths_are_0_9_0_s(home: Path) -> None:
+    assert files.state_dir() == home / ".local/state/kedro-telemetry"
+    assert files.user_consent_file() == home / ".config/kedro/telemetry.yml"
+    assert files.project_answers_file() == (
+        home / ".config/kedro/telemetry-projects.yml"
     )
-    assert windows(files.user_consent_file("win32", WINDOWS)) == PureWindowsPath(
-        r"C:\Users\ada\AppData\Roaming\kedro\telemetry.yml"
-    )
-    assert windows(files.project_answers_file("win32", WINDOWS)) == PureWindowsPath(
-        r"C:\Users\ada\AppData\Roaming\kedro\telemetry-projects.yml"
-    )
-    assert windows(files.policy_file("win32", WINDOWS)) == PureWindowsPath(
-        r"D:\ProgramData\kedro\telemetry.yml"
-    )
-    assert windows(files.policy_file("win32", {})) == PureWindowsPath(
-        r"C:\ProgramData\kedro\telemetry.yml"
-    )
+    assert files.policy_file("linux", {}) == Path("/etc/kedro/telemetry.yml")
 
 
-def test_macos_paths() -> None:
-    assert files.state_dir("darwin", POSIX) == Path(
-        "/home/ada/Library/Application Support/kedro-telemetry"
-    )
-    assert files.user_consent_file("darwin", POSIX) == Path(
-        "/home/ada/.config/kedro/telemetry.yml"
-    )
-    assert files.policy_file("darwin", POSIX) == Path("/etc/kedro/telemetry.yml")
+def test_the_xdg_directories_win(
+    home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", "/xdg/state")
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/xdg/config")
+    assert files.state_dir() == Path("/xdg/state/kedro-telemetry")
+    assert files.user_consent_file() == Path("/xdg/config/kedro/telemetry.yml")
 
 
-def test_linux_paths() -> None:
-    assert files.state_dir("linux", POSIX) == Path(
-        "/home/ada/.local/state/kedro-telemetry"
-    )
-    assert files.user_consent_file("linux", POSIX) == Path(
-        "/home/ada/.config/kedro/telemetry.yml"
-    )
-    assert files.project_answers_file("linux", POSIX) == Path(
-        "/home/ada/.config/kedro/telemetry-projects.yml"
-    )
-    assert files.policy_file("linux", POSIX) == Path("/etc/kedro/telemetry.yml")
+def test_a_relative_xdg_directory_is_ignored(
+    home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/config")
+    assert files.user_consent_file() == home / ".config/kedro/telemetry.yml"
 
 
-@pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])
-def test_absolute_xdg_directories_win_on_every_platform(platform: str) -> None:
-    environ = {
-        **POSIX,
-        **WINDOWS,
-        "XDG_STATE_HOME": "/xdg/state",
-        "XDG_CONFIG_HOME": "/xdg/config",
-    }
-    assert files.state_dir(platform, environ) == Path("/xdg/state/kedro-telemetry")
-    assert files.user_consent_file(platform, environ) == Path(
-        "/xdg/config/kedro/telemetry.yml"
+def test_no_home_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing of ours is written relative to wherever a command runs."""
+    monkeypatch.setattr("os.path.expanduser", lambda path: path)  # no passwd entry
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    with pytest.raises(files.NoHomeError):
+        files.state_dir()
+
+
+def test_the_windows_policy_file() -> None:
+    environ = {"PROGRAMDATA": r"D:\ProgramData"}
+    assert PureWindowsPath(str(files.policy_file("win32", environ))) == (
+        PureWindowsPath(r"D:\ProgramData\kedro\telemetry.yml")
     )
-
-
-@pytest.mark.parametrize("platform", ["linux", "darwin"])
-def test_a_relative_xdg_directory_is_ignored(platform: str) -> None:
-    environ = {**POSIX, "XDG_CONFIG_HOME": "relative/config"}
-    assert files.user_consent_file(platform, environ) == Path(
-        "/home/ada/.config/kedro/telemetry.yml"
+    assert PureWindowsPath(str(files.policy_file("win32", {}))) == (
+        PureWindowsPath(r"C:\ProgramData\kedro\telemetry.yml")
     )
 
 
 @pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])
 def test_the_policy_file_can_be_moved(platform: str) -> None:
-    environ = {**WINDOWS, files.POLICY_FILE_VARIABLE: "/images/policy.yml"}
+    environ = {files.POLICY_FILE_VARIABLE: "/images/policy.yml"}
     assert files.policy_file(platform, environ) == Path("/images/policy.yml")
-
-
-def test_the_defaults_are_this_machines(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("HOME", "/home/ada")
-    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
-    import sys
-
-    assert files.state_dir() == files.state_dir(sys.platform, {"HOME": "/home/ada"})

@@ -10,8 +10,8 @@ import subprocess
 
 import pytest
 
-from kedro_telemetry.containers import ends_with_this_process
-from kedro_telemetry.spawn import SENDER_MODULE, sender_invocation
+from kedro_telemetry.outbox.containers import ends_with_this_process
+from kedro_telemetry.outbox.wake import SENDER_MODULE, sender_invocation
 
 
 @pytest.mark.parametrize("platform", ["linux", "darwin"])
@@ -31,13 +31,12 @@ def test_on_posix_a_detached_sender_gets_its_own_session_and_the_lock(
     }
 
 
-def test_on_windows_the_sender_is_detached_by_flags_and_takes_the_lock_itself() -> None:
+def test_on_windows_the_sender_takes_the_lock_itself_and_no_posix_option() -> None:
+    """``Popen`` refuses ``pass_fds`` and ``start_new_session`` on Windows."""
     command, options = sender_invocation(
         lock_descriptor=None, detached=True, parent_pid=42, platform="win32"
     )
     assert command[1:] == ["-m", SENDER_MODULE, "--after", "42"]
-    # DETACHED_PROCESS | CREATE_NEW_PROCESS_GROUP | CREATE_NO_WINDOW
-    assert options["creationflags"] == 0x00000008 | 0x00000200 | 0x08000000
     assert "start_new_session" not in options and "pass_fds" not in options
 
 

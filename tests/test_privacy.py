@@ -38,16 +38,12 @@ from hypothesis import strategies as st
 from kedro.framework.cli.cli import KedroCLI
 
 from kedro_telemetry.collect.masking import MASK, mask_command
+from tests.support.baseline import kedro_with_fault, python_snippet
 from tests.support.consent_files import give_consent
-from tests.support.delivery_tools import settle
-from tests.support.hardening import (
-    RawRecordingReceiver,
-    assert_nothing_sent,
-    kedro_with_fault,
-    python_snippet,
-)
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro, state_dir_of
+from tests.support.outbox import assert_nothing_sent
+from tests.support.processes import settle
 
 ALWAYS_KEPT = ("--help", "-h", "--version", "-V")
 SECRET_PREFIX = "s3cret"
@@ -330,8 +326,8 @@ def test_the_generator_reaches_every_command_and_every_form(tree: Tree) -> None:
 
 
 @pytest.fixture
-def raw_receiver(env: dict[str, str]) -> Iterator[RawRecordingReceiver]:
-    with RawRecordingReceiver() as running:
+def raw_receiver(env: dict[str, str]) -> Iterator[HeapReceiver]:
+    with HeapReceiver() as running:
         env["KEDRO_TELEMETRY_ENDPOINT"] = running.url
         yield running
     assert running.violations == []
@@ -348,7 +344,7 @@ def _appears(word: str, body: bytes) -> bool:
 
 @pytest.mark.slow
 def test_no_byte_sent_names_the_host_the_user_the_project_or_a_secret(
-    project: Path, env: dict[str, str], raw_receiver: RawRecordingReceiver
+    project: Path, env: dict[str, str], raw_receiver: HeapReceiver
 ) -> None:
     give_consent(project)
     secrets = ["s3cret-key", "s3cret-value-9f2", "s3cret-command", "s3cret-flag-7"]
@@ -407,9 +403,9 @@ COLLECTING_STEPS = (
     "kedro_telemetry.collect.counts:count_properties",
     "kedro_telemetry.collect.masking:mask_command",
     "kedro_telemetry.collect.event:build_event",
-    "kedro_telemetry.delivery:queue_event",
-    "kedro_telemetry.outbox:Outbox.put",
-    "kedro_telemetry.spawn:start_sender",
+    "kedro_telemetry.outbox.wake:queue_event",
+    "kedro_telemetry.outbox.store:Outbox.put",
+    "kedro_telemetry.outbox.wake:start_sender",
 )
 
 SESSION_RUN = """

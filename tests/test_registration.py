@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 
 from tests.support.consent_files import give_consent
-from tests.support.delivery_tools import settle
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import PACKAGE, kedro, python_code
+from tests.support.processes import settle
 
 pytestmark = pytest.mark.slow
 

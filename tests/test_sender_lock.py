@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from kedro_telemetry.sender_lock import SenderLock
+from kedro_telemetry.outbox.lock import SenderLock
 
 pytestmark = [
     pytest.mark.slow,
@@ -28,7 +28,7 @@ pytestmark = [
 CHILD = """
 import sys
 from pathlib import Path
-from kedro_telemetry.sender_lock import SenderLock
+from kedro_telemetry.outbox.lock import SenderLock
 lock = SenderLock(Path(sys.argv[1]))
 print(lock.adopt(int(sys.argv[2])), flush=True)
 sys.stdin.read()

@@ -6,7 +6,6 @@ while Kedro is still shutting down, it would compete with Kedro for the cores.
 
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,20 +14,19 @@ import pytest
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import Answer, HeapReceiver
 from tests.support.kedro_env import kedro, modules_at_exit, python_process
+from tests.support.processes import QUEUE_ONE, wait_until
 
 pytestmark = pytest.mark.slow
 
-PARENT = """
+PARENT = (
+    QUEUE_ONE
+    + """
 import sys
-from datetime import datetime, timezone
-from kedro_telemetry.delivery import queue_event as deliver
-from kedro_telemetry.collect.event import build_event
-
-deliver(build_event("CLI command", identity="0" * 64, properties={"command": "kedro"},
-                    timestamp=datetime.now(timezone.utc), idempotency_key="k-1"))
+queue("k-1")
 print("queued", flush=True)
 sys.stdin.readline()  # live until the test says so
 """
+)
 
 
 def test_the_sender_starts_work_only_once_its_parent_has_exited(
@@ -53,10 +51,7 @@ def test_flush_takes_over_from_a_sender_that_is_backing_off(
     receiver.answer(Answer(429, headers={"Retry-After": "50"}), then=Answer())
     assert kedro("info", cwd=project, env=env).returncode == 0
     # The background sender got its 429 and now rests for 50 seconds...
-    deadline = time.monotonic() + 30
-    while not receiver.posted_keys and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert receiver.posted_keys, "the background sender never posted"
+    wait_until(lambda: bool(receiver.posted_keys), "the background sender posted")
     # ...but a person waiting on flush does not have to wait for it.
     result = kedro("telemetry", "flush", "--timeout", "20", cwd=project, env=env)
     assert "Sent 1 event(s); 0 left in the outbox." in result.stdout, result.stdout
@@ -69,6 +64,9 @@ def test_the_foreground_never_imports_the_sending_path(
     give_consent(project)
     result, modules = modules_at_exit("info", cwd=project, env=env)
     assert result.returncode == 0, result.stderr
-    assert modules & {"requests", "urllib3", "kedro_telemetry.drain"} == set()
+    assert modules & {"requests", "urllib3"} == set()
+    assert [name for name in modules if name.startswith("kedro_telemetry.sender")] == []
+    # cachetools serves only a process's second consent decision on.
     assert "kedro_telemetry.tracker" in modules
+    assert "cachetools" not in modules
     assert len(receiver.wait_for(1)) == 1  # the command was really reported

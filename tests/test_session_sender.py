@@ -13,9 +13,10 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry import environment
-from tests.support.delivery_tools import Senders, assert_nothing_stored_twice, consent
-from tests.support.heap_receiver import HeapReceiver
+from tests.support.consent_files import give_consent
+from tests.support.heap_receiver import HeapReceiver, assert_nothing_stored_twice
 from tests.support.kedro_env import kedro
+from tests.support.processes import Senders
 
 pytestmark = pytest.mark.slow
 
@@ -31,7 +32,7 @@ def cpu_seconds(pid: int) -> float:
 def test_a_session_of_commands_is_served_by_one_sender_that_sleeps_between_them(
     project: Path, env: dict[str, str], receiver: HeapReceiver, senders: Senders
 ) -> None:
-    consent(project)
+    give_consent(project)
     env[environment.SENDER_IDLE_VARIABLE] = "30"
     seen: set[int] = set()
     for count in range(1, 4):
@@ -52,7 +53,7 @@ def test_a_session_of_commands_is_served_by_one_sender_that_sleeps_between_them(
 def test_a_sender_leaves_once_its_idle_time_is_over(
     project: Path, env: dict[str, str], receiver: HeapReceiver, senders: Senders
 ) -> None:
-    consent(project)
+    give_consent(project)
     env[environment.SENDER_IDLE_VARIABLE] = "3"
     assert kedro("info", cwd=project, env=env).returncode == 0
     receiver.wait_for(1, seconds=30)

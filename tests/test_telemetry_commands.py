@@ -16,12 +16,13 @@ from pathlib import Path
 import pytest
 from click.testing import Result
 
-from kedro_telemetry.outbox import Outbox
+from kedro_telemetry.outbox.store import Outbox
+from tests.support.baseline import normalised
 from tests.support.consent_files import give_consent, user_wide_file, write_user_wide
-from tests.support.delivery_tools import settle
-from tests.support.hardening import assert_nothing_sent, normalised
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import kedro, state_dir_of
+from tests.support.outbox import assert_nothing_sent
+from tests.support.processes import settle
 
 
 def outbox_files(env: dict[str, str]) -> list[Path]:

@@ -17,14 +17,14 @@ from typing import Any
 import pytest
 
 from kedro_telemetry import environment
-from kedro_telemetry.delivery_log import DeliveryLog
-from kedro_telemetry.drain import Drain, Report
-from kedro_telemetry.heap import HeapDestination
-from kedro_telemetry.outbox import Outbox
-from kedro_telemetry.sender_lock import SenderLock
-from kedro_telemetry.turns import serve
-from tests.support.delivery_tools import synthetic_record
-from tests.support.fake_http import FakeClock, FakeResponse
+from kedro_telemetry.outbox.delivery_log import DeliveryLog
+from kedro_telemetry.outbox.lock import SenderLock
+from kedro_telemetry.outbox.store import Outbox
+from kedro_telemetry.sender.drain import Drain, Report
+from kedro_telemetry.sender.heap import HeapDestination
+from kedro_telemetry.sender.serve import serve
+from tests.support.fakes import FakeClock, FakeResponse
+from tests.support.outbox import synthetic_record
 
 ENDPOINT = "https://heap.example/api/track"
 
@@ -101,8 +101,8 @@ def test_a_session_of_commands_is_served_by_one_holder_and_every_event_arrives_o
     place = Place(tmp_path)
     keys = []
     for _ in range(6):
-        keys.append(place.command(idle=2.0))
-        time.sleep(0.3)
+        keys.append(place.command(idle=1.0))
+        time.sleep(0.1)
     place.finish()
     assert len(place.servers) == 1
     assert place.session.stored == Counter({key: 1 for key in keys})
@@ -120,7 +120,7 @@ def test_an_event_queued_while_the_holder_is_leaving_is_not_stranded(
         keys.append(place.command(idle=0.002))
         # Now and then a pause far beyond the idle time, so holders do leave
         # in between even on a loaded machine.
-        time.sleep(randomness.choice((0.0, 0.0005, 0.001, 0.003, 0.05)))
+        time.sleep(randomness.choice((0.0, 0.0005, 0.001, 0.003, 0.02)))
     place.finish()
     assert place.outbox.count() == 0, "an event was left in the outbox"
     assert place.session.stored == Counter({key: 1 for key in keys})

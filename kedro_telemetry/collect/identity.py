@@ -55,7 +55,7 @@ def _key() -> bytes:
         if _process_key is None:
             stderr_logger().debug(
                 "no identity key can be kept (%s); this process uses its own",
-                files.describe_error(error),
+                files.describe_os_error(error),
             )
             _process_key = os.urandom(_SECRET_BYTES)
         return _process_key

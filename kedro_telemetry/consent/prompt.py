@@ -14,7 +14,7 @@ import click
 from kedro_telemetry import collect
 from kedro_telemetry.consent import git
 from kedro_telemetry.consent.records import write_consent_file, write_project_answer
-from kedro_telemetry.files import describe_error
+from kedro_telemetry.files import describe_os_error
 
 __all__ = ["ask_and_record"]
 
@@ -86,7 +86,7 @@ def ask_and_record(
     except OSError as error:
         click.echo(
             f"Kedro-Telemetry could not save your answer in {destination} "
-            f"({describe_error(error)}); it applies to this command only.",
+            f"({describe_os_error(error)}); it applies to this command only.",
             err=True,
         )
     else:

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from kedro_telemetry.files import describe_error, read_small_file, write_atomically
+from kedro_telemetry.files import describe_os_error, read_small_file, write_atomically
 
 __all__ = [
     "ConsentFile",
@@ -147,7 +147,7 @@ def _read_mapping(path: Path, limit: int) -> dict[Any, Any] | ConsentFile:
             return ConsentFile(path, FileState.UNUSABLE, problem="a link to nothing")
         return ConsentFile(path, FileState.MISSING)
     except OSError as error:
-        return ConsentFile(path, FileState.UNUSABLE, problem=describe_error(error))
+        return ConsentFile(path, FileState.UNUSABLE, problem=describe_os_error(error))
     content = _parse_mapping(data)
     if content is None:
         return ConsentFile(

@@ -1,4 +1,7 @@
-"""A company network on 127.0.0.1: a forward proxy and a private CA."""
+"""A company network on 127.0.0.1: a forward proxy and a private CA.
+
+A receiver behind HTTPS is ``HeapReceiver(tls=ca.server_context())``.
+"""
 
 from __future__ import annotations
 
@@ -14,9 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from tests.support.heap_receiver import HeapReceiver
-
-__all__ = ["ForwardProxy", "PrivateCA", "TlsHeapReceiver"]
+__all__ = ["ForwardProxy", "PrivateCA"]
 
 
 def _openssl(*arguments: str) -> None:
@@ -52,19 +53,11 @@ class PrivateCA:
             "-extfile", str(extensions), "-out", str(self.server_certificate),
         )  # fmt: skip
 
-
-class TlsHeapReceiver(HeapReceiver):
-    """The Heap receiver behind HTTPS, with a certificate the private CA signed."""
-
-    def __init__(self, ca: PrivateCA) -> None:
-        super().__init__()
+    def server_context(self) -> ssl.SSLContext:
+        """For a server that shows the certificate this CA signed."""
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(ca.server_certificate, ca.server_key)
-        self._server.socket = context.wrap_socket(self._server.socket, server_side=True)
-
-    @property
-    def url(self) -> str:
-        return f"https://127.0.0.1:{self._server.server_address[1]}/api/track"
+        context.load_cert_chain(self.server_certificate, self.server_key)
+        return context
 
 
 class ForwardProxy:
@@ -78,7 +71,9 @@ class ForwardProxy:
         self.seen: list[str] = []
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     @property
     def url(self) -> str:

@@ -3,7 +3,9 @@
 Tests and ``make demo`` post to it instead of Heap. Each body is held against
 the contract in ``shared/spec/event-contract.md``: a violation is answered with
 400, like Heap, and recorded in ``violations`` so a test can insist on none.
-The answers can be scripted to play an outage, a rate limit or a black hole.
+The answers can be scripted to play an outage, a rate limit, a black hole, a
+slow answer or a connection cut halfway. It also keeps each request's raw bytes
+and the moment it arrived.
 
 Run ``python -m tests.support.heap_receiver --port 8123`` to watch events arrive.
 """
@@ -11,20 +13,28 @@ Run ``python -m tests.support.heap_receiver --port 8123`` to watch events arrive
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import socket
 import ssl
 import struct
 import threading
 import time
-from collections import deque
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-__all__ = ["Answer", "HeapReceiver", "contract_violations"]
+__all__ = [
+    "Answer",
+    "HeapReceiver",
+    "assert_nothing_stored_twice",
+    "contract_violations",
+    "keys_answered_ok",
+    "refusing_port",
+]
 
 _TOP_LEVEL_SINGLE = {
     "app_id",
@@ -107,11 +117,19 @@ def _timestamp_violations(stamp: Any) -> list[str]:
 
 @dataclass(frozen=True)
 class Answer:
-    """One scripted answer: a status, or one of ``hang``, ``reset``, ``garbage``."""
+    """One scripted answer: a status, with a ``behaviour`` other than ``normal``.
+
+    ``hang``: never answers. ``reset``: resets the connection before answering.
+    ``garbage``: stores the events and answers 200 with a body that is no JSON.
+    ``slow``: waits ``seconds`` before it reads the request, then answers as
+    usual. ``cut``: stores the events, starts a 200 answer and resets the
+    connection halfway through it.
+    """
 
     status: int = 200
     behaviour: str = "normal"
     headers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 6.0  # longer than any read timeout a short flush allows
 
 
 OK = Answer()
@@ -145,16 +163,22 @@ class HeapReceiver:
             str
         ] = []  # every idempotency_key posted, repeats included
         self.violations: list[str] = []
+        self.raw_bodies: list[bytes] = []  # every request body, as it came
+        self.arrivals: list[float] = []  # when each request came (monotonic)
         self._server = ThreadingHTTPServer(("127.0.0.1", port), self._handler_class())
         self._server.daemon_threads = True
         self._lenient = lenient
+        self._tls = tls is not None
         if tls is not None:
             self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), daemon=True
+        )
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}/api/track"
+        scheme = "https" if self._tls else "http"
+        return f"{scheme}://127.0.0.1:{self._server.server_address[1]}/api/track"
 
     def __enter__(self) -> HeapReceiver:
         self._thread.start()
@@ -190,8 +214,14 @@ class HeapReceiver:
         with self._lock:
             return list(self.accepted)
 
+    @property
+    def request_count(self) -> int:
+        with self._lock:
+            return len(self.arrivals)
+
     def _next_answer(self) -> Answer:
         with self._lock:
+            self.arrivals.append(time.monotonic())
             return self._script.popleft() if self._script else self._default
 
     def _record(self, body: Any) -> list[str]:
@@ -228,16 +258,17 @@ class HeapReceiver:
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 answer = receiver._next_answer()
+                if answer.behaviour == "slow":
+                    receiver._stopping.wait(answer.seconds)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length)
+                with receiver._lock:
+                    receiver.raw_bodies.append(raw)
                 if answer.behaviour == "hang":
                     receiver._stopping.wait(120)
                     return
                 if answer.behaviour == "reset":
-                    self.connection.setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                    )
-                    self.connection.close()
+                    self._reset()
                     return
                 if (
                     self.headers.get("Content-Type", "").split(";")[0]
@@ -263,8 +294,21 @@ class HeapReceiver:
                     self._reply(400, "; ".join(problems).encode())
                 elif answer.behaviour == "garbage":
                     self._reply(200, b"\x00\xffnot json at all")
+                elif answer.behaviour == "cut":
+                    self.send_response(200)
+                    self.send_header("Content-Length", "64")
+                    self.end_headers()
+                    self.wfile.write(b'{"half": ')
+                    self.wfile.flush()
+                    self._reset()
                 else:
                     self._reply(200, b"")
+
+            def _reset(self) -> None:
+                self.connection.setsockopt(
+                    socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                )
+                self.connection.close()
 
             def _reply(
                 self, status: int, body: bytes, headers: dict[str, str] | None = None
@@ -280,6 +324,34 @@ class HeapReceiver:
                 pass  # keep test output clean
 
         return Handler
+
+
+# What the endpoint saw, and an endpoint that is not there ----------------------
+
+
+def keys_answered_ok(receiver: HeapReceiver) -> Counter[str]:
+    """How often each key was posted in a request the receiver answered 200."""
+    counts: Counter[str] = Counter()
+    for body in list(receiver.requests):
+        if isinstance(body, dict) and isinstance(body.get("events"), list):
+            counts.update(str(event.get("idempotency_key")) for event in body["events"])
+        elif isinstance(body, dict):
+            counts[str(body.get("idempotency_key"))] += 1
+    return counts
+
+
+def assert_nothing_stored_twice(receiver: HeapReceiver) -> None:
+    """No event was posted again after a 200 had told the sender it was stored."""
+    twice = {key: n for key, n in keys_answered_ok(receiver).items() if n > 1}
+    assert twice == {}, f"re-posted after Heap accepted them: {twice}"
+
+
+@contextlib.contextmanager
+def refusing_port() -> Iterator[int]:
+    """A local port that refuses every connection: bound, never listening."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
 
 
 def main() -> None:

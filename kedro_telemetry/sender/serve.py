@@ -18,9 +18,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from kedro_telemetry.drain import Report, drain_within
-from kedro_telemetry.outbox import Outbox
-from kedro_telemetry.sender_lock import SenderLock
+from kedro_telemetry.outbox.lock import SenderLock
+from kedro_telemetry.outbox.store import Outbox
+from kedro_telemetry.sender.drain import Report, drain_within
 
 __all__ = ["POLL_SECONDS", "serve"]
 
@@ -64,7 +64,7 @@ def serve(
                 total.add(drain(seconds, outbox, stop_requested))
             seen |= total.attempted
             quiet_until = min(until, clock() + idle_seconds)
-            if _newcomer_by(
+            if _newcomer_queued_by(
                 quiet_until,
                 outbox=outbox,
                 seen=seen,
@@ -86,7 +86,7 @@ def serve(
         total.left = outbox.count()
 
 
-def _newcomer_by(
+def _newcomer_queued_by(
     end: float,
     *,
     outbox: Outbox,

@@ -5,9 +5,7 @@ and readable only by the user (0600), named so that the oldest sort first.
 One file per event means parallel ``kedro`` commands never write the same file,
 and a corrupt file costs one event, not the queue.
 
-The caps hold when an event is queued, whether or not a sender ever runs: each
-file's name carries its size, so ``put`` learns what the queue holds from one
-directory listing, without a ``stat`` per file.
+The caps hold when an event is queued, whether or not a sender ever runs.
 """
 
 from __future__ import annotations
@@ -15,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import re
 import time
 from pathlib import Path
 from typing import Any
@@ -65,8 +62,16 @@ class Entry:
 class Outbox:
     """A directory of queued events, oldest first."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        *,
+        max_events: int = MAX_EVENTS,
+        max_bytes: int = MAX_BYTES,
+    ) -> None:
         self.directory = directory
+        self.max_events = max_events
+        self.max_bytes = max_bytes
         # Files this reader could not read for a passing reason: kept on disk
         # for the next process, but not counted again by this one, so that a
         # sender never loops on a file it cannot read.
@@ -95,9 +100,9 @@ class Outbox:
         data = json.dumps(record).encode("utf-8")
         if len(data) > _MAX_EVENT_FILE:
             raise FileTooLargeError(f"an event of {len(data)} bytes is too large")
-        self._drop_oldest(MAX_EVENTS - 1, MAX_BYTES - len(data))
+        self._drop_oldest(self.max_events - 1, self.max_bytes - len(data))
         key = record["event"]["idempotency_key"]
-        name = f"{time.time_ns():020d}-{key}{_SIZE_MARK}{len(data)}.json"
+        name = f"{time.time_ns():020d}-{key}.json"
         path = self.directory / name
         # Not durable (no fsync): a file that a power cut leaves corrupt is
         # skipped and removed like any other, and the command does not wait.
@@ -145,7 +150,7 @@ class Outbox:
         """Queued files, less those this reader already failed to read."""
         return sum(1 for name in self._names() if name not in self._unreadable)
 
-    def take(self, limit: int) -> list[Entry]:
+    def read_removing_corrupt(self, limit: int) -> list[Entry]:
         """Up to ``limit`` entries for the sender, oldest first.
 
         Corrupt files are removed on the way: they would never become sendable.
@@ -171,47 +176,28 @@ class Outbox:
             with contextlib.suppress(FileNotFoundError):
                 entry.path.unlink()
 
-    def trim(self, max_events: int = MAX_EVENTS, max_bytes: int = MAX_BYTES) -> int:
-        """Drop the oldest events until the queue is within bounds; return how many."""
-        return self._drop_oldest(max_events, max_bytes)
+    def trim(self) -> int:
+        """Drop the oldest events until within the caps; return how many."""
+        return self._drop_oldest(self.max_events, self.max_bytes)
 
     def _drop_oldest(self, max_events: int, max_bytes: int) -> int:
-        names = self._names()
+        names = sorted(self._names())  # oldest first
         # Few files cannot hold too many bytes: no need to size them.
         if len(names) <= max_events and len(names) * _MAX_EVENT_FILE <= max_bytes:
             return 0
-        total = self._total_size(names)
-        if len(names) <= max_events and total <= max_bytes:
-            return 0
+        sizes = [self._size_of(name) for name in names]
+        total = sum(sizes)
         dropped = 0
-        for name in sorted(names):  # oldest first
-            if len(names) - dropped <= max_events and total <= max_bytes:
-                break
-            total -= self._size_of(name)  # before the file is gone
+        while dropped < len(names) and (
+            len(names) - dropped > max_events or total > max_bytes
+        ):
+            total -= sizes[dropped]
             with contextlib.suppress(FileNotFoundError):
-                (self.directory / name).unlink()
+                (self.directory / names[dropped]).unlink()
             dropped += 1
         return dropped
 
-    def _total_size(self, names: list[str]) -> int:
-        """The bytes the files hold, read from their names in one pass.
-
-        Only names without a size (an earlier version's) are measured.
-        """
-        sizes = re.findall(_SIZE_IN_NAME, "\n".join(names), re.MULTILINE)
-        total = sum(map(int, sizes))
-        if len(sizes) < len(names):
-            total += sum(
-                self._size_of(name)
-                for name in names
-                if not re.search(_SIZE_IN_NAME, name)
-            )
-        return total
-
     def _size_of(self, name: str) -> int:
-        """The file's size, from its name when ``put`` wrote it, else from ``stat``."""
-        if match := re.search(_SIZE_IN_NAME, name):
-            return int(match[1])
         try:
             return os.stat(self.directory / name).st_size
         except FileNotFoundError:
@@ -263,11 +249,6 @@ class Outbox:
 
 
 _shared: dict[Path, Outbox] = {}
-
-# The size that ``put`` writes at the end of a file's name; keys are hex, so
-# no key ends like this.
-_SIZE_MARK = "-s"
-_SIZE_IN_NAME = r"-s(\d+)\.json$"
 
 
 def _is_record(record: Any) -> bool:

@@ -1,9 +1,14 @@
-"""Starting the detached sender, named only by its module path.
+"""The last step of the foreground: queue a finished event and wake a sender.
+
+This is all a command ever does with an event: one small file write, one lock
+probe and, when no sender is at work, one process start, whatever the network
+is doing. In debug mode it only shows the event on stderr; with an endpoint
+that can never work it queues nothing.
 
 The foreground never imports the sending code: it starts ``python -m
-kedro_telemetry.sender_process`` and hands it the sender lock, and the child
-does the rest. A burst of commands starts about one sender, since a command
-starts one only when it gets the lock (see ``turns`` for why no event is left
+kedro_telemetry.sender`` and hands it the sender lock, and the child does the
+rest. A burst of commands starts about one sender, since a command starts one
+only when it gets the lock (see ``sender.serve`` for why no event is left
 behind when it does not).
 
 Where nothing outlives the command (a container, see ``containers``), the
@@ -14,8 +19,9 @@ last event was queued.
 
 from __future__ import annotations
 
-import _thread
 import atexit
+import json
+import logging
 import os
 import subprocess
 import sys
@@ -23,17 +29,22 @@ import threading
 import time
 from typing import Any
 
-from kedro_telemetry.sender_lock import SenderLock
+from kedro_telemetry import environment
+from kedro_telemetry.logs import LOGGER_NAME
+from kedro_telemetry.outbox.containers import ends_with_this_process
+from kedro_telemetry.outbox.lock import SenderLock
+from kedro_telemetry.outbox.store import Outbox
 
 __all__ = [
     "SENDER_MODULE",
     "WAIT_BUDGET_SECONDS",
+    "queue_event",
     "sender_invocation",
     "start_sender",
     "wake_sender",
 ]
 
-SENDER_MODULE = "kedro_telemetry.sender_process"
+SENDER_MODULE = "kedro_telemetry.sender"
 
 # How long after queuing its last event a command in a container may still be
 # waiting for its sender at exit. The 0.2 s left of the promised second cover
@@ -49,6 +60,26 @@ _CREATE_NO_WINDOW = 0x08000000
 # bounds the exit of a process whose starter thread is stuck.
 _START_WAIT_SECONDS = 5.0
 
+logger = logging.getLogger(LOGGER_NAME)
+
+
+def queue_event(event: dict[str, Any]) -> bool:
+    """Queue ``event`` and see that it gets sent; return whether it was queued."""
+    if environment.debug_enabled():
+        shown = {"app_id": environment.app_id(), **event}
+        sys.stderr.write(json.dumps(shown, indent=2) + "\n")
+        sys.stderr.flush()
+        return False
+    endpoint = environment.endpoint()
+    if environment.endpoint_problem(endpoint):
+        return False  # it could never leave; ``kedro telemetry status`` says why
+    # The event is on disk BEFORE anyone is woken: see ``sender.serve``.
+    Outbox.default().put(
+        {"endpoint": endpoint, "app_id": environment.app_id(), "event": event}
+    )
+    wake_sender(wait_at_exit=environment.wait_allowed() and ends_with_this_process())
+    return True
+
 
 def wake_sender(*, wait_at_exit: bool = False) -> None:
     """Start a sender, unless one is draining the outbox or about to.
@@ -59,11 +90,11 @@ def wake_sender(*, wait_at_exit: bool = False) -> None:
     sender itself, within the budget.
     """
     if wait_at_exit:
-        _exit.extend_deadline(time.monotonic() + WAIT_BUDGET_SECONDS)
+        _senders.extend_deadline(time.monotonic() + WAIT_BUDGET_SECONDS)
     lock = SenderLock.default()
     if not lock.acquire():
         return  # a sender is at work, or about to be: it will see our event
-    _exit.start_in_thread(lock, detached=not wait_at_exit)
+    _senders.start_in_thread(lock, detached=not wait_at_exit)
 
 
 def start_sender(
@@ -113,12 +144,12 @@ def sender_invocation(
     return command, options
 
 
-class _Starts:
+class _SenderStarts:
     """The senders this process started, and what its exit waits for."""
 
     def __init__(self) -> None:
-        # One lock per starter thread, released when its start is done.
-        self._starting: list[_thread.LockType] = []
+        # One event per starter thread, set when its start is done.
+        self._starting: list[threading.Event] = []
         # Set when the last sender we started has ended (container only).
         self._sender_done: threading.Event | None = None
         self._deadline = 0.0
@@ -128,25 +159,30 @@ class _Starts:
         self._deadline = max(self._deadline, deadline)
 
     def start_in_thread(self, lock: SenderLock, *, detached: bool) -> None:
-        started = _thread.allocate_lock()
-        started.acquire()
+        started = threading.Event()
         if not self._registered:
             atexit.register(self.wait_at_exit)
             self._registered = True
         # Finished starts are forgotten, so that a notebook keeps no list.
-        self._starting = [done for done in self._starting if done.locked()]
+        self._starting = [done for done in self._starting if not done.is_set()]
         self._starting.append(started)
+        starter = threading.Thread(
+            target=self._start,
+            args=(lock, started, detached),
+            name="kedro-telemetry-starter",
+            daemon=True,
+        )
         try:
-            _thread.start_new_thread(self._start, (lock, started, detached))
+            starter.start()
         except RuntimeError:  # no new threads once the interpreter shuts down
             self._start(lock, started, detached)
         except BaseException:
             lock.release()
-            started.release()
+            started.set()
             raise
 
     def _start(
-        self, lock: SenderLock, started: _thread.LockType, detached: bool
+        self, lock: SenderLock, started: threading.Event, detached: bool
     ) -> None:
         """Start a sender that inherits ``lock``; never raises (it runs in a thread)."""
         try:
@@ -165,17 +201,16 @@ class _Starts:
                 name="kedro-telemetry-reaper",
                 daemon=True,
             ).start()
-        except Exception:
-            pass  # the event stays queued for the next command
+        except Exception:  # the event stays queued for the next command
+            logger.debug("could not start a sender", exc_info=True)
         finally:
             lock.release()  # the sender holds the lock through its own descriptor
-            started.release()
+            started.set()
 
     def wait_at_exit(self) -> None:
         """Let each start finish; in a container, wait for the sender within budget."""
         for started in self._starting:
-            if started.acquire(timeout=_START_WAIT_SECONDS):
-                started.release()
+            started.wait(_START_WAIT_SECONDS)
         if self._sender_done is not None:
             self._sender_done.wait(max(0.0, self._deadline - time.monotonic()))
 
@@ -188,4 +223,4 @@ def _reap(process: subprocess.Popen[bytes], done: threading.Event) -> None:
         done.set()
 
 
-_exit = _Starts()
+_senders = _SenderStarts()

@@ -2,7 +2,7 @@
 
 Whoever holds it (a detached sender, a flush, a command about to hand it to
 the sender it starts) is the one that sends. The rule that keeps an event from
-being stranded rests on it, and lives in ``turns``.
+being stranded rests on it, and lives in ``sender.serve``.
 
 A flush that wants the lock while a sender holds it leaves a request file; the
 holder sees it at its next step and lets go (``ask_holder_to_yield``).
@@ -11,6 +11,8 @@ holder sees it at its next step and lets go (``ask_holder_to_yield``).
 from __future__ import annotations
 
 import contextlib
+import errno
+import logging
 import os
 import sys
 import time
@@ -19,8 +21,11 @@ from pathlib import Path
 from typing import IO
 
 from kedro_telemetry import files
+from kedro_telemetry.logs import LOGGER_NAME
 
 __all__ = ["SenderLock", "holder_asked_to_yield"]
+
+logger = logging.getLogger(LOGGER_NAME)
 
 # A request older than any flush waits is left over from a crash.
 _REQUEST_LIFETIME_SECONDS = 600.0
@@ -128,6 +133,11 @@ def holder_asked_to_yield() -> bool:
 
 
 def _try_lock(handle: IO[bytes]) -> bool:
+    """Lock ``handle`` without waiting; whether we hold the lock now.
+
+    Held by another is the usual "no"; any other failure is a "no" too (nobody
+    sends this time, the event waits), shown in debug mode.
+    """
     try:
         if sys.platform == "win32":
             import msvcrt
@@ -138,6 +148,13 @@ def _try_lock(handle: IO[bytes]) -> bool:
             import fcntl
 
             fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError:
+    except OSError as error:
+        if error.errno not in _HELD_BY_ANOTHER:
+            logger.debug("could not lock %s", handle.name, exc_info=True)
         return False
     return True
+
+
+# What a lock attempt raises when another holds it: EWOULDBLOCK (= EAGAIN) from
+# ``flock``, EACCES or EDEADLOCK from ``msvcrt.locking``.
+_HELD_BY_ANOTHER = {errno.EAGAIN, errno.EWOULDBLOCK, errno.EACCES, errno.EDEADLK}

@@ -1,6 +1,6 @@
-"""The detached sender: ``python -m kedro_telemetry.sender_process``.
+"""The detached sender: ``python -m kedro_telemetry.sender``.
 
-Started by ``spawn`` with the sender lock handed down. It waits for the
+Started by ``outbox.wake`` with the sender lock handed down. It waits for the
 command that started it to exit, drains the outbox, then stays up to
 ``idle_seconds`` for the next commands' events, asleep but for a directory
 listing twice a second, and exits. It never lives more than ``LIFE_SECONDS``
@@ -9,7 +9,7 @@ plus one drain; an event that comes later gets a fresh sender.
 
 from __future__ import annotations
 
-import itertools
+import argparse
 import os
 import sys
 import time
@@ -31,29 +31,30 @@ def main(arguments: list[str]) -> int:
     """
     started = time.monotonic()
     from kedro_telemetry import environment, files, logs
-    from kedro_telemetry.outbox import Outbox
-    from kedro_telemetry.sender_lock import SenderLock, holder_asked_to_yield
+    from kedro_telemetry.outbox.lock import SenderLock, holder_asked_to_yield
+    from kedro_telemetry.outbox.store import Outbox
 
     logger = logs.file_logger(files.sender_log_file())
     try:
-        parent, descriptor, idle = _parse(arguments)
+        options = _parse(arguments)
+        descriptor = options.lock_fd
         lock = SenderLock.default()
         # Windows hands no lock down: take it now, before waiting, so that the
         # other senders of a burst see it taken and leave at once.
         if (descriptor is None or not lock.adopt(descriptor)) and not lock.acquire():
             return 0  # the holder looks at the outbox after its release
         logger.info("sender %d started", os.getpid())
-        if parent is not None:
-            from kedro_telemetry.parent_wait import wait_for_parent
+        if options.after is not None:
+            from kedro_telemetry.sender.parent_wait import wait_for_parent
 
-            wait_for_parent(parent, give_up=holder_asked_to_yield)
-        from kedro_telemetry.turns import serve
+            wait_for_parent(options.after, give_up=holder_asked_to_yield)
+        from kedro_telemetry.sender.serve import serve
 
         report = serve(
             lock,
             Outbox.default(),
             pass_seconds=PASS_SECONDS,
-            idle_seconds=environment.sender_idle_seconds() if idle else 0.0,
+            idle_seconds=0.0 if options.no_idle else environment.sender_idle_seconds(),
             until=started + LIFE_SECONDS,
             stop_requested=holder_asked_to_yield,
             on_stranded=_start_a_fresh_sender,
@@ -72,19 +73,26 @@ def main(arguments: list[str]) -> int:
 
 
 def _start_a_fresh_sender() -> None:
-    """For an event that came after our time was up (see ``turns.serve``)."""
-    from kedro_telemetry.spawn import wake_sender
+    """For an event that came after our time was up (see ``serve``)."""
+    from kedro_telemetry.outbox.wake import wake_sender
 
     wake_sender()
 
 
-def _parse(arguments: list[str]) -> tuple[int | None, int | None, bool]:
-    """``--after PID``, ``--lock-fd N`` and ``--no-idle``; anything else is ignored."""
-    values: dict[str, int] = {}
-    for flag, value in itertools.pairwise(arguments):
-        if flag in ("--after", "--lock-fd") and value.isdigit():
-            values[flag] = int(value)
-    return values.get("--after"), values.get("--lock-fd"), "--no-idle" not in arguments
+def _parse(arguments: list[str]) -> argparse.Namespace:
+    """``--after PID``, ``--lock-fd N`` and ``--no-idle``; others are ignored.
+
+    A malformed value raises (``exit_on_error=False``) instead of exiting, so
+    that ``main`` logs it in the sender's log.
+    """
+    parser = argparse.ArgumentParser(
+        prog="kedro_telemetry.sender", add_help=False, exit_on_error=False
+    )
+    parser.add_argument("--after", type=int)
+    parser.add_argument("--lock-fd", type=int)
+    parser.add_argument("--no-idle", action="store_true")
+    options, _ = parser.parse_known_args(arguments)
+    return options
 
 
 if __name__ == "__main__":

@@ -2,18 +2,18 @@
 
 A background sender that is backing off from a failing endpoint, or waiting
 for the next command's event, holds the sender lock; the flush asks it to let
-go (see ``sender_lock``), so the person waiting gets the outbox at once.
+go (see ``outbox.lock``), so the person waiting gets the outbox at once.
 """
 
 from __future__ import annotations
 
 import time
 
-from kedro_telemetry.drain import Report
-from kedro_telemetry.outbox import Outbox
-from kedro_telemetry.sender_lock import SenderLock
-from kedro_telemetry.spawn import wake_sender
-from kedro_telemetry.turns import serve
+from kedro_telemetry.outbox.lock import SenderLock
+from kedro_telemetry.outbox.store import Outbox
+from kedro_telemetry.outbox.wake import wake_sender
+from kedro_telemetry.sender.drain import Report
+from kedro_telemetry.sender.serve import serve
 
 __all__ = ["flush"]
 

@@ -27,9 +27,9 @@ if TYPE_CHECKING:
 __all__ = [
     "BATCH_SIZE",
     "Destination",
+    "Fate",
     "HeapDestination",
     "Outcome",
-    "Verdict",
     "outcome_of",
     "parse_retry_after",
 ]
@@ -39,8 +39,8 @@ _CONNECT_TIMEOUT = 5.0
 _READ_TIMEOUT = 10.0
 
 
-class Verdict(enum.Enum):
-    """What to do with the events of a request, after its answer."""
+class Fate(enum.Enum):
+    """What becomes of the events of a request, after its answer."""
 
     STORED = "stored"  # remove them from the outbox
     NEVER = "never"  # Heap will never take them: drop the bad ones
@@ -51,7 +51,7 @@ class Verdict(enum.Enum):
 class Outcome(NamedTuple):
     """Heap's answer to one request, as the drain acts on it."""
 
-    verdict: Verdict
+    fate: Fate
     reason: str = ""
     retry_after: float | None = None
 
@@ -78,7 +78,7 @@ class HeapDestination:
         import requests
 
         if self._session is None:
-            from kedro_telemetry.http_session import new_session
+            from kedro_telemetry.sender.http_session import new_session
 
             self._session = new_session()
         timeout = (min(_CONNECT_TIMEOUT, seconds), min(_READ_TIMEOUT, seconds))
@@ -91,9 +91,9 @@ class HeapDestination:
             )
         except requests.exceptions.SSLError:
             # A certificate that does not verify will not verify in a second.
-            return Outcome(Verdict.HOLD, "network: SSLError")
+            return Outcome(Fate.HOLD, "network: SSLError")
         except requests.RequestException as error:
-            return Outcome(Verdict.RETRY, f"network: {type(error).__name__}")
+            return Outcome(Fate.RETRY, f"network: {type(error).__name__}")
         return outcome_of(
             response.status_code, response.headers.get("Retry-After"), response.text
         )
@@ -102,12 +102,12 @@ class HeapDestination:
 def outcome_of(status: int, retry_after: str | None, text: str) -> Outcome:
     """What Heap's answer means for the events of the request."""
     if 200 <= status < 300:
-        return Outcome(Verdict.STORED)
+        return Outcome(Fate.STORED)
     if status == 400:
-        return Outcome(Verdict.NEVER, f"HTTP 400 {text[:200]!r}")
+        return Outcome(Fate.NEVER, f"HTTP 400 {text[:200]!r}")
     if status in (408, 429) or status >= 500:
-        return Outcome(Verdict.RETRY, f"HTTP {status}", parse_retry_after(retry_after))
-    return Outcome(Verdict.HOLD, f"HTTP {status}")
+        return Outcome(Fate.RETRY, f"HTTP {status}", parse_retry_after(retry_after))
+    return Outcome(Fate.HOLD, f"HTTP {status}")
 
 
 def parse_retry_after(value: str | None) -> float | None:

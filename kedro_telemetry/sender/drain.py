@@ -1,7 +1,7 @@
 """The one drain: post the outbox, oldest first, until it is empty or time is up.
 
 Every way of sending (the detached sender, ``kedro telemetry flush``) runs
-this loop, through ``turns``. It works under one deadline that covers DNS,
+this loop, through ``serve``. It works under one deadline that covers DNS,
 connecting, waiting for an answer and backing off, and it leaves what it could
 not send for the next drain. Retries follow what can succeed later (see
 ``heap``); each event keeps its ``idempotency_key`` through every retry.
@@ -16,17 +16,17 @@ import time
 from collections.abc import Callable
 from datetime import datetime, timezone
 
-from kedro_telemetry.delivery_log import DeliveryLog
 from kedro_telemetry.environment import endpoint_problem
-from kedro_telemetry.heap import (
+from kedro_telemetry.logs import LOGGER_NAME
+from kedro_telemetry.outbox.delivery_log import DeliveryLog
+from kedro_telemetry.outbox.store import MAX_AGE_SECONDS, Entry, Outbox
+from kedro_telemetry.sender.heap import (
     BATCH_SIZE,
     Destination,
+    Fate,
     HeapDestination,
     Outcome,
-    Verdict,
 )
-from kedro_telemetry.logs import LOGGER_NAME
-from kedro_telemetry.outbox import MAX_AGE_SECONDS, MAX_EVENTS, Entry, Outbox
 
 __all__ = ["Drain", "Report", "drain_within"]
 
@@ -115,10 +115,10 @@ class Drain:
             target = entries[0].destination
             batch = [entry for entry in entries if entry.destination == target]
             outcome = self._send(batch)
-            if outcome.verdict is Verdict.HOLD:
+            if outcome.fate is Fate.HOLD:
                 self.report.problem = outcome.reason
                 held.add(target)
-            elif outcome.verdict is Verdict.RETRY:
+            elif outcome.fate is Fate.RETRY:
                 self.report.problem = outcome.reason
                 pause = self._wait_before_retry(outcome, attempt)
                 wait = max(wait, pause) if resting else pause
@@ -138,13 +138,14 @@ class Drain:
 
     def _take_except(self, skipped: set[_Target]) -> list[Entry]:
         """The oldest events bound elsewhere than ``skipped``; a batch at most."""
-        entries = self._outbox.take(BATCH_SIZE)
+        entries = self._outbox.read_removing_corrupt(BATCH_SIZE)
         if (
             skipped
             and len(entries) == BATCH_SIZE  # there may be more behind them
             and all(entry.destination in skipped for entry in entries)
         ):
-            entries = self._outbox.take(MAX_EVENTS)  # bounded by the outbox's caps
+            # As many as the outbox's caps allow.
+            entries = self._outbox.read_removing_corrupt(self._outbox.max_events)
         kept = [entry for entry in entries if entry.destination not in skipped]
         return self._sendable(kept[:BATCH_SIZE])
 
@@ -171,22 +172,22 @@ class Drain:
         """Post ``batch``; if Heap will never take it, split it to drop only the bad."""
         remaining = self._remaining()
         if remaining <= 0:
-            return Outcome(Verdict.RETRY, "out of time")
+            return Outcome(Fate.RETRY, "out of time")
         endpoint, app_id = batch[0].destination
         events = [entry.event for entry in batch]
         self.report.attempted.update(entry.path.name for entry in batch)
         outcome = self._destination.post(endpoint, app_id, events, remaining)
-        if outcome.verdict is Verdict.STORED:
+        if outcome.fate is Fate.STORED:
             self._outbox.remove(batch)
             self._record_delivered(batch)
             self.report.sent += len(batch)
-        elif outcome.verdict is Verdict.NEVER and len(batch) == 1:
+        elif outcome.fate is Fate.NEVER and len(batch) == 1:
             self._drop(batch, f"rejected by the endpoint: {outcome.reason}")
-        elif outcome.verdict is Verdict.NEVER:
+        elif outcome.fate is Fate.NEVER:
             middle = len(batch) // 2
             for half in (batch[:middle], batch[middle:]):
                 half_outcome = self._send(half)
-                if half_outcome.verdict not in (Verdict.STORED, Verdict.NEVER):
+                if half_outcome.fate not in (Fate.STORED, Fate.NEVER):
                     return half_outcome
         return outcome
 
