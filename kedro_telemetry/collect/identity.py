@@ -64,16 +64,16 @@ def _key() -> bytes:
 def _stored_secret() -> bytes:
     """The secret from its file; a new one when the file is missing or damaged.
 
-    Two processes may make one at the same moment: each writes its own
-    temporary file and links it into place, so exactly one wins and both
-    use the winner's.
+    Two processes (or threads) may make one at the same moment: each writes
+    its own temporary file and links it into place, so exactly one wins and
+    all use the winner's.
     """
     path = files.identity_secret_file()
     with contextlib.suppress(FileNotFoundError, ValueError):
         return _parse(files.read_small_file(path, 1024))
     path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
     fresh = os.urandom(_SECRET_BYTES)
-    temporary = path.with_name(f".tmp-{path.name}-{os.getpid()}")
+    temporary = path.with_name(f".tmp-{path.name}-{os.urandom(8).hex()}")
     files.write_atomically(temporary, fresh.hex().encode() + b"\n", mode=0o600)
     try:
         os.link(temporary, path)
