@@ -62,9 +62,8 @@ def send_telemetry_event(
             if str(key)  # Heap refuses an event with an empty property name
         }
         return _queue_under_consent(event_name, scalars, project_path)
-    except Exception as error:
-        # The type only: the message could quote a property value.
-        stderr_logger().debug("send_telemetry_event skipped (%s)", type(error).__name__)
+    except Exception:  # shown in debug mode only, as the hooks' failures
+        stderr_logger().debug("send_telemetry_event skipped", exc_info=True)
         return False
 
 

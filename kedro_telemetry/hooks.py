@@ -3,8 +3,9 @@
 Kedro calls CLI hooks without any guard, so an exception here would abort the
 user's command. Every hook body therefore runs inside :func:`_boundary`, which
 swallows any failure of ours after a debug line. The work itself lives in
-``actions`` (what the event says) and ``delivery`` (where it goes); this module
-only translates Kedro's calls and hands a finished event from one to the other.
+``tracker`` (what the event says) and ``outbox.wake`` (where it goes); this
+module only translates Kedro's calls and hands a finished event from one to the
+other.
 """
 
 from __future__ import annotations
@@ -32,14 +33,10 @@ def _boundary(hook_name: str) -> Iterator[None]:
     """Run a hook body so that nothing it does can fail the Kedro command."""
     try:
         yield
-    except Exception as error:
-        if environment.debug_enabled():
-            # Asked for by the person running the command, on their own
-            # terminal: the whole exception, so that a bug of ours can be found.
-            logger.debug("%s skipped", hook_name, exc_info=True)
-        else:
-            # The type only: a message could quote the command line or a path.
-            logger.debug("%s skipped (%s)", hook_name, type(error).__name__)
+    except Exception:
+        # Shown only in debug mode (``KEDRO_TELEMETRY_DEBUG``), which the person
+        # asks for on their own terminal: the whole traceback, to find our bug.
+        logger.debug("%s skipped", hook_name, exc_info=True)
 
 
 def _active_tracker() -> ActionTracker | None:

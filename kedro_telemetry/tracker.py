@@ -209,6 +209,9 @@ def _running_cli() -> Any:
     try:
         return running_cli()
     except Exception:
+        from kedro_telemetry.logs import stderr_logger
+
+        stderr_logger().debug("the running CLI is unknown", exc_info=True)
         return None
 
 

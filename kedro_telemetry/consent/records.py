@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,7 @@ from kedro_telemetry.files import describe_os_error, read_small_file, write_atom
 __all__ = [
     "ConsentFile",
     "FileState",
+    "answer_key",
     "read_consent_file",
     "read_project_answer",
     "write_consent_file",
@@ -44,35 +46,22 @@ class FileState:
     UNUSABLE = "unusable"  # a directory, a dangling link, unreadable, too large
 
 
+@dataclass(frozen=True)
 class ConsentFile:
     """What one consent file says, and why it says nothing when it does not.
 
-    ``version`` is the version of "what is sent" a yes agreed to (1 when the
-    file names none). ``owner`` is the file's owner (a user id on Linux and
-    macOS; ``None`` where there is no file, or on Windows, whose files carry
-    no such id).
+    ``state`` is one of the ``FileState`` constants. ``version`` is the
+    version of "what is sent" a yes agreed to (1 when the file names none).
+    ``owner`` is the file's owner (a user id on Linux and macOS; ``None``
+    where there is no file, or on Windows, whose files carry no such id).
     """
 
-    __slots__ = ("consent", "owner", "path", "problem", "state", "version")
-
-    def __init__(  # noqa: PLR0917 (the fields, in order)
-        self,
-        path: Path,
-        state: str,
-        consent: bool | None = None,
-        version: int = 1,
-        owner: int | None = None,
-        problem: str = "",
-    ) -> None:
-        self.path = path
-        self.state = state
-        self.consent = consent
-        self.version = version
-        self.owner = owner
-        self.problem = problem
-
-    def __repr__(self) -> str:
-        return f"ConsentFile({self.path!r}, {self.state!r}, {self.consent!r})"
+    path: Path
+    state: str
+    consent: bool | None = None
+    version: int = 1
+    owner: int | None = None
+    problem: str = ""
 
 
 def read_consent_file(path: Path) -> ConsentFile:
@@ -92,6 +81,11 @@ def read_project_answer(path: Path, project: str) -> ConsentFile:
         return ConsentFile(path, FileState.MISSING)
     entry = content[project]
     return _answer_in(path, entry if isinstance(entry, dict) else {}, "the answer")
+
+
+def answer_key(project_path: Path) -> str:
+    """How the answers file names a project: its absolute path, links resolved."""
+    return os.path.realpath(project_path)
 
 
 def write_consent_file(path: Path, consent: bool, version: int) -> None:
