@@ -248,7 +248,8 @@ def flush(timeout: float) -> None:
 
 
 def _record_choice(consent_given: bool, user_wide: bool) -> None:
-    from kedro_telemetry import consent
+    from kedro_telemetry import consent, files
+    from kedro_telemetry.consent.records import write_answer
 
     project = None if user_wide else _current_project()
     if not user_wide and project is None:
@@ -257,8 +258,16 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
             "or add --global to decide for all your projects."
         )
     try:
-        path, scope, write = _destination(project, consent_given)
-        write()
+        if project is None:
+            path, key, scope = files.user_consent_file(), None, "all your projects"
+        else:
+            # Another person's .telemetry, or one git tracks, is never changed:
+            # this person's answer is then kept for them alone (``key``).
+            path, key = consent.answer_destination(project)
+            scope = "this project" + (
+                ", for you alone (see `kedro telemetry status`)" if key else ""
+            )
+        write_answer(path, key, consent_given)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
         raise click.ClickException(
@@ -275,37 +284,6 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
             )
         else:
             click.echo(f"Note: telemetry stays off here: {decision.describe()}.")
-
-
-def _destination(
-    project: Path | None, consent_given: bool
-) -> tuple[Path, str, Callable[[], None]]:
-    """Where the choice goes, how the message names it, and the write itself."""
-    from kedro_telemetry import consent, files
-    from kedro_telemetry.collect import CONSENT_VERSION
-    from kedro_telemetry.consent.records import write_consent_file, write_project_answer
-
-    if project is None:
-        path = files.user_consent_file()
-        return (
-            path,
-            "all your projects",
-            lambda: write_consent_file(path, consent_given, CONSENT_VERSION),
-        )
-    path, key = consent.answer_destination(project)
-    if key is not None:
-        # Another person's file, or one git tracks: never changed behind
-        # anyone's back; this person's answer is kept for them alone.
-        return (
-            path,
-            "this project, for you alone (see `kedro telemetry status`)",
-            lambda: write_project_answer(path, key, consent_given, CONSENT_VERSION),
-        )
-    return (
-        path,
-        "this project",
-        lambda: write_consent_file(path, consent_given, CONSENT_VERSION),
-    )
 
 
 def _reason(error: OSError) -> str:

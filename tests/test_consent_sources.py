@@ -19,7 +19,7 @@ from cachetools import TTLCache
 from kedro_telemetry import collect, consent, environment, files
 from kedro_telemetry.consent import Decision
 from kedro_telemetry.consent import git as consent_git
-from kedro_telemetry.consent.records import write_project_answer
+from kedro_telemetry.consent.records import write_answer
 from tests.support.git_repos import git, init_repository
 
 
@@ -164,7 +164,7 @@ def test_your_own_answer_for_a_tracked_project_comes_before_the_user_wide_one(
     git("add", "--force", "spaceship-log/.telemetry", cwd=repository_of(project))
     say(files.user_consent_file(), False)
     answers = files.project_answers_file()
-    write_project_answer(answers, consent.answer_key(project), True, 1)
+    write_answer(answers, consent.answer_key(project), True)
     decision = consent.decide(project)
     assert (decision.consent, decision.source) == (True, "own-answer")
     assert decision.describe().endswith(f"kept in {answers}")
@@ -280,9 +280,7 @@ def test_another_users_yes_is_theirs_and_status_says_so(project: Path) -> None:
     # Their own settings decide for them, in their order.
     say(files.user_consent_file(), True)
     assert decided(project) == (True, "user")
-    write_project_answer(
-        files.project_answers_file(), consent.answer_key(project), False, 1
-    )
+    write_answer(files.project_answers_file(), consent.answer_key(project), False)
     assert decided(project) == (False, "own-answer")
 
 
@@ -331,7 +329,7 @@ def test_a_yes_to_an_older_version_is_no_yes_to_a_newer_one(
         (project / ".telemetry").write_text("consent: true\n")  # no version: 1
     elif where == "own-answer":
         answers = files.project_answers_file()
-        write_project_answer(answers, consent.answer_key(project), True, 1)
+        write_answer(answers, consent.answer_key(project), True)
     else:
         files.user_consent_file().parent.mkdir(parents=True)
         files.user_consent_file().write_text("consent: true\nversion: 1\n")

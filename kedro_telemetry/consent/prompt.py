@@ -13,7 +13,7 @@ import click
 
 from kedro_telemetry import collect
 from kedro_telemetry.consent import git
-from kedro_telemetry.consent.records import write_consent_file, write_project_answer
+from kedro_telemetry.consent.records import write_answer
 from kedro_telemetry.files import describe_os_error
 
 __all__ = ["ask_and_record"]
@@ -77,12 +77,7 @@ def ask_and_record(
         return None
     destination = project_file if answers is None else answers[0]
     try:
-        if answers is None:
-            write_consent_file(project_file, answer, collect.CONSENT_VERSION)
-        else:
-            write_project_answer(
-                answers[0], answers[1], answer, collect.CONSENT_VERSION
-            )
+        write_answer(destination, None if answers is None else answers[1], answer)
     except OSError as error:
         click.echo(
             f"Kedro-Telemetry could not save your answer in {destination} "

@@ -27,8 +27,7 @@ __all__ = [
     "answer_key",
     "read_consent_file",
     "read_project_answer",
-    "write_consent_file",
-    "write_project_answer",
+    "write_answer",
 ]
 
 # A consent file is a line or two; anything much larger is not ours. The
@@ -88,24 +87,25 @@ def answer_key(project_path: Path) -> str:
     return os.path.realpath(project_path)
 
 
-def write_consent_file(path: Path, consent: bool, version: int) -> None:
-    """Record ``consent`` in ``path`` atomically, keeping any other keys it holds."""
-    content = _read_for_update(path, _CONSENT_FILE_LIMIT)
-    content.update(_answer(consent, version))
-    if not consent:
-        content.pop("version", None)
+def write_answer(path: Path, project: str | None, consent: bool) -> None:
+    """Record a person's answer atomically, as a yes to what is sent now.
+
+    In a consent file (``project`` is ``None``: ``.telemetry`` or the
+    user-wide file), keeping any other keys it holds; or in the answers file,
+    under the project's key, keeping the other projects' answers.
+    """
+    from kedro_telemetry.collect import CONSENT_VERSION
+
+    limit = _CONSENT_FILE_LIMIT if project is None else _ANSWERS_FILE_LIMIT
+    content = _read_for_update(path, limit)
+    answer = {"consent": True, "version": CONSENT_VERSION} if consent else None
+    if project is not None:
+        content[project] = answer or {"consent": False}
+    else:
+        content.update(answer or {"consent": False})
+        if not consent:
+            content.pop("version", None)
     _write_mapping(path, content)
-
-
-def write_project_answer(path: Path, project: str, consent: bool, version: int) -> None:
-    """Record the answer for ``project`` in the answers file, keeping the others."""
-    content = _read_for_update(path, _ANSWERS_FILE_LIMIT)
-    content[project] = _answer(consent, version)
-    _write_mapping(path, content)
-
-
-def _answer(consent: bool, version: int) -> dict[str, Any]:
-    return {"consent": True, "version": version} if consent else {"consent": False}
 
 
 def _answer_in(
