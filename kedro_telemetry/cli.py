@@ -30,6 +30,8 @@ class _TelemetryGroup(click.Group):
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
+        except BrokenPipeError:  # ``status | head``: the reader left, no file failed
+            raise
         except OSError as error:
             from kedro_telemetry.files import describe_os_error
 
@@ -264,9 +266,7 @@ def _record_choice(consent_given: bool, user_wide: bool) -> None:
             # Another person's .telemetry, or one git tracks, is never changed:
             # this person's answer is then kept for them alone (``key``).
             path, key = consent.answer_destination(project)
-            scope = "this project" + (
-                ", for you alone (see `kedro telemetry status`)" if key else ""
-            )
+            scope = "this project, for you alone" if key else "this project"
         write_answer(path, key, consent_given)
     except OSError as error:
         where = f" {error.filename}" if error.filename else ""
