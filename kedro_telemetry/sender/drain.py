@@ -67,7 +67,7 @@ class Drain:
     """Posts the outbox in bulk requests, until it is empty or ``deadline`` passes.
 
     ``clock`` and ``sleep`` are the real ones unless a test passes a fake, as it
-    may pass a scripted ``destination`` instead of Heap.
+    may pass a ``destination`` over a fake HTTP session.
     """
 
     def __init__(
