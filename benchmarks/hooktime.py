@@ -15,7 +15,7 @@ import statistics
 import sys
 from pathlib import Path
 
-from benchmarks.scenarios import probe, summary
+from benchmarks.scenarios import hooks, summary
 from benchmarks.world import Workspace, template, workspaces
 
 _PARTS = (
@@ -35,12 +35,12 @@ def main(argv: list[str]) -> int:
     args = parser.parse_args(argv)
     template()
     c = workspaces("hooktime")["C"]  # apart from a ``make bench`` that runs
-    here = Workspace("C", Path(sys.prefix), c.project, c.env)  # this interpreter's venv
-    for command in args.commands.split(","):
-        for parts in ("", args.parts):
-            extra = {"HOOKPROBE_PARTS": parts} if parts else {}
-            probe(here, [command], extra)  # unmeasured: caches, first-run files
-            runs = [probe(here, [command], extra) for _ in range(args.runs)]
+    here = {"C": Workspace("C", Path(sys.prefix), c.project, c.env)}  # this venv
+    commands = args.commands.split(",")
+    for parts in ("", args.parts):
+        extra = {"HOOKPROBE_PARTS": parts} if parts else {}
+        for command, found in hooks(here, extra, args.runs, commands).items():
+            runs = found["C"]
             title = f"kedro {command}" + (" (split)" if parts else "")
             print(f"{title}: {summary(runs)}")
             for kind in ("hooks", "parts"):

@@ -90,7 +90,9 @@ def _measure(args: argparse.Namespace) -> int:
                     )
                     found.append(rows.foreground_row(scenario, raw[scenario.key]))
         if "hooks" in chosen:
-            raw["hooks"] = scenarios.hooks(spaces, network, args.hook_runs)
+            extra = network.configure("healthy")
+            hooks = {key: spaces[key] for key in "BC"}
+            raw["hooks"] = scenarios.hooks(hooks, extra, args.hook_runs)
             found += rows.hook_rows(raw["hooks"])
         session = [("info", "run")[n % 2] for n in range(args.session_commands)]
         for group, commands, rounds in (

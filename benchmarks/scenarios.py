@@ -8,14 +8,16 @@ with the Kedro-alone run of its own round.
 
 from __future__ import annotations
 
+import functools
 import json
 import shutil
 import statistics
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from benchmarks.enclosure import Enclosure
 from benchmarks.network import Network
@@ -31,6 +33,8 @@ _FLOOR = (
     "json={'event': 'floor'}, timeout=10)"
 )
 
+
+T = TypeVar("T")
 
 _CONDITIONS = {
     "healthy": "consented, healthy endpoint",
@@ -83,6 +87,24 @@ def run_once(ws: Workspace, argv: list[str], extra: dict[str, str]) -> float:
     return wall
 
 
+def paired(
+    label: str,
+    rounds: int,
+    spaces: dict[str, Workspace],
+    measure: Callable[[Workspace], T],
+) -> dict[str, list[T]]:
+    """``measure`` each workspace in turn: a warm-up round, then ``rounds`` kept."""
+    found: dict[str, list[T]] = {key: [] for key in spaces}
+    for number in range(rounds + 1):  # round 0 warms caches, writes first-run files
+        for key, ws in spaces.items():
+            result = measure(ws)
+            if number:
+                found[key].append(result)
+        title = f"round {number}" if number else "warm-up"
+        print(f"  {label}: {title}", file=sys.stderr, flush=True)
+    return found
+
+
 def foreground(
     scenario: Scenario, spaces: dict[str, Workspace], network: Network, rounds: int
 ) -> dict[str, Any]:
@@ -90,18 +112,16 @@ def foreground(
     extra = network.configure(scenario.endpoint)
     if scenario.condition == "opt-out":
         extra["DO_NOT_TRACK"] = "1"
-    keys = [key for key in spaces if scenario.compare_old or key != "B"]
-    wall: dict[str, list[float]] = {key: [] for key in keys}
+    if not scenario.compare_old:
+        spaces = {key: ws for key, ws in spaces.items() if key != "B"}
+
+    def wall(ws: Workspace) -> float:
+        argv = [ws.kedro, scenario.command]
+        return run_once(ws, in_pid_namespace(argv) if scenario.pid1 else argv, extra)
+
     started = time.monotonic()
-    for number in range(rounds + 1):  # round 0 warms caches, writes first-run files
-        for key in keys:
-            argv = [spaces[key].kedro, scenario.command]
-            argv = in_pid_namespace(argv) if scenario.pid1 else argv
-            seconds = run_once(spaces[key], argv, extra)
-            if number:
-                wall[key].append(seconds)
-        _progress(scenario.key, number, {key: v[-1:] for key, v in wall.items()})
-    return {"wall": wall, "delivered": len(network.since(started)), "runs": rounds + 1}
+    walls = paired(scenario.key, rounds, spaces, wall)
+    return {"wall": walls, "delivered": len(network.since(started)), "runs": rounds + 1}
 
 
 def probe(ws: Workspace, args: list[str], extra: dict[str, str]) -> dict[str, Any]:
@@ -131,19 +151,17 @@ def summary(runs: list[dict[str, Any]]) -> str:
     )
 
 
-def hooks(spaces: dict[str, Workspace], network: Network, runs: int) -> dict[str, Any]:
-    """The probe on consented ``kedro info`` and ``kedro run``, B and C in turn."""
-    extra = network.configure("healthy")
-    found: dict[str, Any] = {}
-    for command in ("info", "run"):
-        for key in "BC":
-            probe(spaces[key], [command], extra)  # warm-up
-        results: dict[str, list[Any]] = {"B": [], "C": []}
-        for _ in range(runs):
-            for key in "BC":
-                results[key].append(probe(spaces[key], [command], extra))
-        found[command] = results
-        print(f"  hooks {command}: C {summary(results['C'])}", file=sys.stderr)
+def hooks(
+    spaces: dict[str, Workspace], extra: dict[str, str], runs: int,
+    commands: Sequence[str] = ("info", "run"),
+) -> dict[str, dict[str, list[Any]]]:  # fmt: skip
+    """The probe on each consented command, the venvs of ``spaces`` in turn."""
+    found = {}
+    for command in commands:
+        measure = functools.partial(probe, args=[command], extra=extra)
+        found[command] = paired(f"hooks {command}", runs, spaces, measure)
+        for key, results in found[command].items():
+            print(f"  hooks {command}: {key} {summary(results)}", file=sys.stderr)
     return found
 
 
@@ -197,12 +215,6 @@ def total(
                 box.wait_empty(_LAST_PROCESS_CEILING)
                 result["floor"] = box.cpu()
         found.append(result)
-        cpu = {key: result[key]["cpu"] for key in spaces}
-        _progress(label, number, {key: [value] for key, value in cpu.items()})
+        shown = " ".join(f"{key} {result[key]['cpu']:.3f}s" for key in spaces)
+        print(f"  {label}: round {number} {shown}", file=sys.stderr, flush=True)
     return found
-
-
-def _progress(label: str, number: int, latest: dict[str, list[float]]) -> None:
-    shown = " ".join(f"{key} {v[0]:.3f}s" for key, v in latest.items() if v)
-    title = f"round {number}" if number else "warm-up"
-    print(f"  {label}: {title} {shown}", file=sys.stderr, flush=True)

@@ -25,8 +25,11 @@ such command wait for the network.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
+
+from kedro_telemetry.logs import LOGGER_NAME
 
 __all__ = ["CONTAINER_INITS", "ends_with_this_process"]
 
@@ -47,6 +50,8 @@ CONTAINER_INITS = frozenset(
 )
 _INIT_PID = 1
 
+logger = logging.getLogger(LOGGER_NAME)
+
 
 def ends_with_this_process(platform: str = sys.platform) -> bool:
     """Whether every process we start is killed when this one exits (a container)."""
@@ -63,4 +68,5 @@ def _init_name() -> str:
         with open(f"/proc/{_INIT_PID}/comm", encoding="utf-8", errors="replace") as f:
             return f.read(64).strip()
     except OSError:
+        logger.debug("could not read the name of PID 1", exc_info=True)
         return ""

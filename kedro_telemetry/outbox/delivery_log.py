@@ -8,15 +8,19 @@ and the reason, never more of it.
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
 
 from kedro_telemetry import files
 from kedro_telemetry.files import read_small_file, write_atomically
+from kedro_telemetry.logs import LOGGER_NAME
 
 __all__ = ["DeliveryLog"]
 
 _LOG_LIMIT = 4 * 1024 * 1024
+
+logger = logging.getLogger(LOGGER_NAME)
 
 
 class DeliveryLog:
@@ -66,7 +70,10 @@ class DeliveryLog:
 def _read_list(path: Path) -> list[dict[str, Any]]:
     try:
         content = json.loads(read_small_file(path, _LOG_LIMIT))
+    except FileNotFoundError:
+        return []
     except (OSError, ValueError, RecursionError):
+        logger.debug("could not read %s", path.name, exc_info=True)
         return []
     if not isinstance(content, list):
         return []
@@ -74,6 +81,10 @@ def _read_list(path: Path) -> list[dict[str, Any]]:
 
 
 def _append(path: Path, entries: list[dict[str, Any]]) -> None:
+    """Keep the last ``KEEP`` entries; a log that cannot be written costs no event."""
     kept = (_read_list(path) + entries)[-DeliveryLog.KEEP :]
-    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-    write_atomically(path, json.dumps(kept).encode("utf-8"), mode=0o600)
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        write_atomically(path, json.dumps(kept).encode("utf-8"), mode=0o600)
+    except OSError:
+        logger.debug("could not update %s", path.name, exc_info=True)

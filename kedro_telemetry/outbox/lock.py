@@ -51,10 +51,6 @@ class SenderLock:
     def default(cls) -> SenderLock:
         return cls(files.sender_lock_file())
 
-    @property
-    def held(self) -> bool:
-        return self._handle is not None
-
     def acquire(self, wait_seconds: float = 0.0) -> bool:
         """Take the lock, waiting up to ``wait_seconds``; whether we hold it now."""
         handle = self._open()
@@ -93,14 +89,17 @@ class SenderLock:
         try:
             handle = os.fdopen(descriptor, "a+b")
         except OSError:
+            logger.debug("no descriptor %d to adopt", descriptor, exc_info=True)
             return False
         try:
             same = os.path.samestat(os.fstat(descriptor), os.stat(self.path))
         except OSError:
+            logger.debug("could not compare descriptor %d", descriptor, exc_info=True)
             same = False
         if same and _try_lock(handle):
             self._handle = handle
             return True
+        logger.debug("descriptor %d holds no sender lock: refused", descriptor)
         handle.close()
         return False
 

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import logging
 import os
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from kedro_telemetry import files
 from kedro_telemetry.files import (
@@ -24,6 +25,7 @@ from kedro_telemetry.files import (
     read_small_file,
     write_atomically,
 )
+from kedro_telemetry.logs import LOGGER_NAME
 
 __all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "MAX_EVENTS", "Entry", "Outbox"]
 
@@ -35,15 +37,14 @@ MAX_AGE_SECONDS = 30 * 24 * 3600
 _MAX_EVENT_FILE = 256 * 1024
 _STALE_TEMPORARY_SECONDS = 3600
 
+logger = logging.getLogger(LOGGER_NAME)
 
-class Entry:
+
+class Entry(NamedTuple):
     """One queued record: the event and where it goes."""
 
-    __slots__ = ("path", "record")
-
-    def __init__(self, path: Path, record: dict[str, Any]) -> None:
-        self.path = path
-        self.record = record
+    path: Path
+    record: dict[str, Any]
 
     @property
     def destination(self) -> tuple[str, str]:
@@ -79,16 +80,7 @@ class Outbox:
 
     @classmethod
     def default(cls) -> Outbox:
-        """This user's outbox, one object per process and directory.
-
-        Sharing it shares the memory of unreadable files between the parts of
-        a process that read the outbox.
-        """
-        directory = files.outbox_dir()
-        shared = _shared.get(directory)
-        if shared is None:
-            shared = _shared[directory] = cls(directory)
-        return shared
+        return cls(files.outbox_dir())
 
     def put(self, record: dict[str, Any]) -> Path:
         """Queue one record: ``{"endpoint", "app_id", "event"}``.
@@ -118,37 +110,33 @@ class Outbox:
 
     def files(self) -> list[Path]:
         """Queued event files, oldest first; temporary files are not events yet."""
-        return [self.directory / name for name in sorted(self._names())]
+        return [self.directory / name for name in sorted(self.names())]
 
-    def _names(self) -> list[str]:
-        """The names of the queued event files, in no particular order.
+    def names(self) -> set[str]:
+        """The names of the queued event files now, for a later ``added_since``.
 
         A directory is no event and cannot be removed like a corrupt file: it is
         left alone rather than counted as waiting forever.
         """
         try:
             with os.scandir(self.directory) as listing:
-                return [
+                return {
                     entry.name
                     for entry in listing
                     if entry.name.endswith(".json")
                     and not entry.name.startswith(".")
                     and not entry.is_dir()
-                ]
+                }
         except FileNotFoundError:
-            return []
+            return set()
 
     def added_since(self, seen: set[str]) -> bool:
         """Whether an event was queued that is not among the names in ``seen``."""
-        return not set(self._names()) <= seen
-
-    def names(self) -> set[str]:
-        """The names of the queued files now, for a later ``added_since``."""
-        return set(self._names())
+        return not self.names() <= seen
 
     def count(self) -> int:
         """Queued files, less those this reader already failed to read."""
-        return sum(1 for name in self._names() if name not in self._unreadable)
+        return sum(1 for name in self.names() if name not in self._unreadable)
 
     def read_removing_corrupt(self, limit: int) -> list[Entry]:
         """Up to ``limit`` entries for the sender, oldest first.
@@ -181,10 +169,7 @@ class Outbox:
         return self._drop_oldest(self.max_events, self.max_bytes)
 
     def _drop_oldest(self, max_events: int, max_bytes: int) -> int:
-        names = sorted(self._names())  # oldest first
-        # Few files cannot hold too many bytes: no need to size them.
-        if len(names) <= max_events and len(names) * _MAX_EVENT_FILE <= max_bytes:
-            return 0
+        names = sorted(self.names())  # oldest first
         sizes = [self._size_of(name) for name in names]
         total = sum(sizes)
         dropped = 0
@@ -202,8 +187,9 @@ class Outbox:
             return os.stat(self.directory / name).st_size
         except FileNotFoundError:
             return 0
-        except OSError:
-            return _MAX_EVENT_FILE  # unknown: assume the most a reader accepts
+        except OSError:  # unknown: assume the most a reader accepts
+            logger.debug("could not size %s", name, exc_info=True)
+            return _MAX_EVENT_FILE
 
     def remove_stale_temporaries(self) -> None:
         """Remove what a writer that crashed mid-write left behind."""
@@ -233,6 +219,7 @@ class Outbox:
         except FileNotFoundError:  # sent and removed by someone else meanwhile
             return None
         except OSError:
+            logger.debug("could not read %s", path.name, exc_info=True)
             self._unreadable.add(path.name)
             return None
         self._unreadable.discard(path.name)
@@ -244,11 +231,9 @@ class Outbox:
             except FileNotFoundError:
                 pass
             except OSError:  # cannot be removed: not to be counted again either
+                logger.debug("could not remove %s", path.name, exc_info=True)
                 self._unreadable.add(path.name)
         return None
-
-
-_shared: dict[Path, Outbox] = {}
 
 
 def _is_record(record: Any) -> bool:

@@ -153,16 +153,12 @@ class _SenderStarts:
         # Set when the last sender we started has ended (container only).
         self._sender_done: threading.Event | None = None
         self._deadline = 0.0
-        self._registered = False
 
     def extend_deadline(self, deadline: float) -> None:
         self._deadline = max(self._deadline, deadline)
 
     def start_in_thread(self, lock: SenderLock, *, detached: bool) -> None:
         started = threading.Event()
-        if not self._registered:
-            atexit.register(self.wait_at_exit)
-            self._registered = True
         # Finished starts are forgotten, so that a notebook keeps no list.
         self._starting = [done for done in self._starting if not done.is_set()]
         self._starting.append(started)
@@ -224,3 +220,4 @@ def _reap(process: subprocess.Popen[bytes], done: threading.Event) -> None:
 
 
 _senders = _SenderStarts()
+atexit.register(_senders.wait_at_exit)

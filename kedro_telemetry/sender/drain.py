@@ -14,6 +14,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from kedro_telemetry.environment import endpoint_problem
@@ -22,7 +23,6 @@ from kedro_telemetry.outbox.delivery_log import DeliveryLog
 from kedro_telemetry.outbox.store import MAX_AGE_SECONDS, Entry, Outbox
 from kedro_telemetry.sender.heap import (
     BATCH_SIZE,
-    Destination,
     Fate,
     HeapDestination,
     Outcome,
@@ -39,16 +39,16 @@ logger = logging.getLogger(LOGGER_NAME)
 _Target = tuple[str, str]
 
 
+@dataclass
 class Report:
     """What one drain did, for ``flush`` to tell and for the sender's log."""
 
-    def __init__(self, *, left: int = 0, problem: str = "") -> None:
-        self.sent = 0
-        self.dropped = 0
-        self.left = left
-        self.problem = problem
-        # The outbox files it posted, whatever the answer: events it has seen.
-        self.attempted: set[str] = set()
+    sent: int = 0
+    dropped: int = 0
+    left: int = 0
+    problem: str = ""
+    # The outbox files it posted, whatever the answer: events it has seen.
+    attempted: set[str] = field(default_factory=set)
 
     @property
     def outbox_empty(self) -> bool:
@@ -67,7 +67,7 @@ class Drain:
     """Posts the outbox in bulk requests, until it is empty or ``deadline`` passes.
 
     ``clock`` and ``sleep`` are the real ones unless a test passes a fake, as it
-    may pass a scripted ``destination`` instead of Heap.
+    may pass a ``destination`` over a fake HTTP session.
     """
 
     def __init__(
@@ -76,7 +76,7 @@ class Drain:
         delivery_log: DeliveryLog,
         *,
         deadline: float,
-        destination: Destination | None = None,
+        destination: HeapDestination | None = None,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
         stop_requested: Callable[[], bool] = lambda: False,
@@ -179,7 +179,7 @@ class Drain:
         outcome = self._destination.post(endpoint, app_id, events, remaining)
         if outcome.fate is Fate.STORED:
             self._outbox.remove(batch)
-            self._record_delivered(batch)
+            self._log.add([entry.event for entry in batch], _utc_now())
             self.report.sent += len(batch)
         elif outcome.fate is Fate.NEVER and len(batch) == 1:
             self._drop(batch, f"rejected by the endpoint: {outcome.reason}")
@@ -205,18 +205,7 @@ class Drain:
             logger.warning(
                 "dropped event %s: %s", entry.event.get("idempotency_key"), reason
             )
-        try:
-            self._log.add_dropped(
-                [entry.event for entry in entries], reason, _utc_now()
-            )
-        except OSError:
-            logger.debug("could not update the dropped log", exc_info=True)
-
-    def _record_delivered(self, batch: list[Entry]) -> None:
-        try:
-            self._log.add([entry.event for entry in batch], _utc_now())
-        except OSError:
-            logger.debug("could not update the delivery log", exc_info=True)
+        self._log.add_dropped([entry.event for entry in entries], reason, _utc_now())
 
     def _remaining(self) -> float:
         return self._deadline - self._clock()

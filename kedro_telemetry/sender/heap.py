@@ -11,22 +11,22 @@ The bulk form takes ``{"app_id": ..., "events": [...]}`` with at most
   when, in seconds or as an HTTP date).
 * Anything else (3xx, 401, 403, 404, a certificate that does not verify): not
   now, and not by retrying in this run; the events stay queued for the next.
-
-A new destination is one more class with ``post``, beside ``HeapDestination``.
 """
 
 from __future__ import annotations
 
 import enum
+import logging
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from kedro_telemetry.logs import LOGGER_NAME
 
 if TYPE_CHECKING:
     import requests
 
 __all__ = [
     "BATCH_SIZE",
-    "Destination",
     "Fate",
     "HeapDestination",
     "Outcome",
@@ -37,6 +37,8 @@ __all__ = [
 BATCH_SIZE = 1000
 _CONNECT_TIMEOUT = 5.0
 _READ_TIMEOUT = 10.0
+
+logger = logging.getLogger(LOGGER_NAME)
 
 
 class Fate(enum.Enum):
@@ -56,16 +58,6 @@ class Outcome(NamedTuple):
     retry_after: float | None = None
 
 
-class Destination(Protocol):
-    """Where a batch of events for one (endpoint, app id) pair goes."""
-
-    def post(
-        self, endpoint: str, app_id: str, events: list[dict[str, Any]], seconds: float
-    ) -> Outcome:
-        """Post ``events`` within ``seconds``; never raises for network reasons."""
-        ...
-
-
 class HeapDestination:
     """Heap's track API over HTTP, through one ``requests`` session."""
 
@@ -75,6 +67,7 @@ class HeapDestination:
     def post(
         self, endpoint: str, app_id: str, events: list[dict[str, Any]], seconds: float
     ) -> Outcome:
+        """Post ``events`` within ``seconds``; never raises for network reasons."""
         import requests
 
         if self._session is None:
@@ -89,10 +82,11 @@ class HeapDestination:
                 timeout=timeout,
                 allow_redirects=False,  # a POST is never replayed to another host
             )
-        except requests.exceptions.SSLError:
-            # A certificate that does not verify will not verify in a second.
-            return Outcome(Fate.HOLD, "network: SSLError")
         except requests.RequestException as error:
+            logger.debug("the post failed", exc_info=True)
+            if isinstance(error, requests.exceptions.SSLError):
+                # A certificate that does not verify will not verify in a second.
+                return Outcome(Fate.HOLD, "network: SSLError")
             return Outcome(Fate.RETRY, f"network: {type(error).__name__}")
         return outcome_of(
             response.status_code, response.headers.get("Retry-After"), response.text
