@@ -50,6 +50,7 @@ def telemetry() -> None:
 def status() -> None:
     """Say whether data is collected here, and which setting decided it."""
     from kedro_telemetry import consent, files
+    from kedro_telemetry.outbox import report
 
     project = _current_project()
     decision = consent.decide(project)
@@ -60,9 +61,9 @@ def status() -> None:
         f"Project: {project if project else 'none (outside a Kedro project)'}",
         f"Machine-wide policy file: {files.policy_file()}",
         f"Endpoint: {_endpoint()}",
-        f"Waiting in the outbox: {_answer(_waiting)}",
-        f"Last delivery: {_answer(_last_delivery)}",
-        f"Dropped lately: {_answer(_dropped_summary)}",
+        f"Waiting in the outbox: {_answer(report.waiting_summary)}",
+        f"Last delivery: {_answer(report.last_delivery)}",
+        f"Dropped lately: {_answer(report.dropped_summary)}",
     ]
     click.echo("\n".join(lines))
 
@@ -89,41 +90,6 @@ def _endpoint() -> str:
     return endpoint
 
 
-def _dropped_summary() -> str:
-    """How many of the last events were given up, by reason."""
-    from collections import Counter
-
-    reasons = Counter(_text(entry.get("reason")) for entry in _dropped())
-    if not reasons:
-        return "none"
-    return "; ".join(
-        f"{count} {reason or 'for no known reason'}"
-        for reason, count in reasons.items()
-    )
-
-
-def _last_delivery() -> str:
-    delivered = _delivered()
-    last = _text(delivered[-1].get("delivered_at")) if delivered else ""
-    return last or "never"
-
-
-def _waiting() -> str:
-    """How many events wait; files that are no readable event are not counted.
-
-    Such a file is removed by the next sender once it is proven corrupt, or
-    read by it once a passing error (a permission, an I/O error) is gone.
-    """
-    from kedro_telemetry.outbox.store import MAX_EVENTS, Outbox
-
-    outbox = Outbox.default()
-    files = outbox.count()
-    readable = len(outbox.peek(MAX_EVENTS)) if files else 0
-    if readable == files:
-        return str(readable)
-    return f"{readable} (and {files - readable} unreadable file(s))"
-
-
 @telemetry.command()
 @click.option("--global", "user_wide", is_flag=True, help="Apply to all your projects.")
 def enable(user_wide: bool) -> None:
@@ -144,14 +110,12 @@ def show(as_json: bool) -> None:
     """List the events waiting to be sent and the last ones delivered."""
     import json
 
+    from kedro_telemetry.outbox import report
+
     rows: list[dict[str, Any]] = []
-    for state, read in (
-        ("waiting", _waiting_events),
-        ("delivered", _delivered),
-        ("dropped", _dropped),
-    ):
+    for state, read in report.EVENTS.items():
         try:
-            rows += [_row(state, event) for event in read()]
+            rows += [report.as_row(state, event) for event in read()]
         except OSError as error:  # only reads: say what it could not read, go on
             click.echo(
                 f"Kedro-Telemetry could not read its {state} events: {_reason(error)}",
@@ -169,55 +133,7 @@ def show(as_json: bool) -> None:
         click.echo("No events are waiting and none were delivered yet.")
         return
     for row in rows:
-        click.echo(_row_line(row))
-
-
-def _waiting_events() -> list[dict[str, Any]]:
-    from kedro_telemetry.outbox.store import MAX_EVENTS, Outbox
-
-    return [entry.event for entry in Outbox.default().peek(MAX_EVENTS)]
-
-
-def _delivered() -> list[dict[str, Any]]:
-    from kedro_telemetry.outbox.delivery_log import DeliveryLog
-
-    return DeliveryLog.default().read()
-
-
-def _dropped() -> list[dict[str, Any]]:
-    from kedro_telemetry.outbox.delivery_log import DeliveryLog
-
-    return DeliveryLog.default().read_dropped()
-
-
-def _row(state: str, event: dict[str, Any]) -> dict[str, Any]:
-    """The event with its state first; a ``state`` key of its own cannot win."""
-    return {"state": state, **{k: v for k, v in event.items() if k != "state"}}
-
-
-def _row_line(row: dict[str, Any]) -> str:
-    """One line per event, from whatever the (maybe hand-edited) files hold."""
-    properties = row.get("properties")
-    if not isinstance(properties, dict):
-        properties = {}
-    when = (
-        _text(row.get("delivered_at"))
-        or _text(row.get("dropped_at"))
-        or _text(row.get("timestamp"))
-    )
-    what = (
-        _text(properties.get("command"))
-        or _text(properties.get("main_command"))
-        or _text(row.get("command"))
-    )
-    line = f"{row['state']:<9}  {when:<32}  {_text(row.get('event'))}: {what}"
-    reason = _text(row.get("reason"))
-    return f"{line} ({reason})" if reason else line
-
-
-def _text(value: Any) -> str:
-    """``value`` if it is text; a hand edit may have put anything there."""
-    return value if isinstance(value, str) else ""
+        click.echo(report.row_line(row))
 
 
 @telemetry.command()

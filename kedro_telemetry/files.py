@@ -28,7 +28,6 @@ __all__ = [
     "FileTooLargeError",
     "NoHomeError",
     "NotARegularFileError",
-    "Signature",
     "config_dir",
     "delivery_log_file",
     "describe_os_error",
@@ -42,7 +41,6 @@ __all__ = [
     "read_small_file",
     "sender_lock_file",
     "sender_log_file",
-    "signature",
     "state_dir",
     "user_consent_file",
     "write_atomically",
@@ -164,25 +162,9 @@ def project_consent_file(project_path: Path) -> Path:
     return project_path / PROJECT_CONSENT_FILENAME
 
 
-# What changes whenever a file is written, replaced, created or removed: an
-# atomic write is a new inode; an edit in place changes the size or the
-# modification time, in nanoseconds. A file that cannot be stat'ed has its
-# error number instead.
-Signature = tuple[int, int, int, int] | str
-
-
 def describe_os_error(error: OSError) -> str:
     """The short reason of an ``OSError``, for a message to a person."""
     return error.strerror or type(error).__name__
-
-
-def signature(path: Path) -> Signature:
-    """The state of ``path`` that tells whether what was read from it still holds."""
-    try:
-        info = os.stat(path)
-    except OSError as error:
-        return f"unreadable: {error.errno}"
-    return info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev
 
 
 # Reading and writing ---------------------------------------------------------

@@ -19,8 +19,6 @@ from typing import Any
 
 from cachetools import TTLCache
 
-from kedro_telemetry.files import Signature, signature
-
 __all__ = ["tracks", "would_track"]
 
 # Git answers in milliseconds, even for a large repository; a git that takes
@@ -33,6 +31,12 @@ _TIMEOUT_SECONDS = 1.0
 # checkout writes a new file; ``git add`` a new index). Only a worktree's or a
 # submodule's index, which lives elsewhere, can change unseen for that long.
 ANSWER_SECONDS = 10.0
+
+# What changes whenever a file is written, replaced, created or removed: an
+# atomic write is a new inode; an edit in place changes the size or the
+# modification time, in nanoseconds. A file that cannot be stat'ed has its
+# error number instead.
+Signature = tuple[int, int, int, int] | str
 _answers: TTLCache[tuple[str, Signature, Signature], bool] = TTLCache(
     64, ANSWER_SECONDS
 )
@@ -57,6 +61,15 @@ def tracks(path: Path) -> bool | None:
     if answer is not None:
         _answers[key] = answer
     return answer
+
+
+def signature(path: Path) -> Signature:
+    """The state of ``path`` that tells whether git's answer about it still holds."""
+    try:
+        info = os.stat(path)
+    except OSError as error:
+        return f"unreadable: {error.errno}"
+    return info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev
 
 
 def would_track(path: Path) -> bool:
