@@ -111,6 +111,9 @@ def workspaces(where: str = "work") -> dict[str, Workspace]:
         shutil.copytree(
             template(), project, ignore=shutil.ignore_patterns("__pycache__")
         )
+        # A git work tree, as most projects are: every consented command then
+        # pays for asking git whether it tracks the project's ``.telemetry``.
+        subprocess.run(["git", "init", "--quiet", str(project)], check=True)
         env = isolated_environment(root)
         for name in [
             n for n in env if n in _SCRUBBED_NAMES.split() or "proxy" in n.lower()
