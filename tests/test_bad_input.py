@@ -45,7 +45,6 @@ from tests.support.kedro_env import (
     isolated_environment,
     kedro,
     kedro_without_hooks,
-    state_dir_of,
 )
 from tests.support.outbox import assert_nothing_sent
 from tests.support.processes import settle
@@ -421,10 +420,6 @@ class NamelessUser:
     root: Path
     project: Path
     env: dict[str, str]
-
-    @property
-    def state_dir(self) -> Path:
-        return state_dir_of(self.env)
 
 
 @pytest.fixture

@@ -206,14 +206,13 @@ def next_answer(stdout: IO[str]) -> str:
 
 @pytest.mark.slow
 def test_a_withdrawal_counts_at_once_in_a_long_lived_process(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    give_consent(project)
-    notebook = python_process(LONG_LIVED, cwd=project, env=env)
+    notebook = python_process(LONG_LIVED, cwd=consented, env=env)
     assert notebook.stdin is not None and notebook.stdout is not None
     with notebook:
         assert next_answer(notebook.stdout) == "queued: True"
-        assert kedro("telemetry", "disable", cwd=project, env=env).returncode == 0
+        assert kedro("telemetry", "disable", cwd=consented, env=env).returncode == 0
         notebook.stdin.write("\n")
         notebook.stdin.flush()
         assert next_answer(notebook.stdout) == "queued: False"

@@ -609,10 +609,7 @@ def recording_project(project: Path, env: dict[str, str], tmp_path: Path) -> Pat
 
 @pytest.mark.slow
 def test_without_consent_the_pipelines_are_never_counted(
-    recording_project: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    tmp_path: Path,
+    recording_project: Path, env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
 ) -> None:
     """kedro-telemetry 0.2.2 counted the project before asking.
 
