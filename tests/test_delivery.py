@@ -41,7 +41,7 @@ from tests.support.heap_receiver import (
     assert_nothing_stored_twice,
     refusing_port,
 )
-from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
+from tests.support.kedro_env import KEDRO_EXECUTABLE, PACKAGE, PROJECT_NAME, kedro
 from tests.support.outbox import (
     drain_here,
     put_records,
@@ -51,7 +51,6 @@ from tests.support.outbox import (
     write_backlog,
 )
 from tests.support.processes import (
-    KEDRO,
     Senders,
     flush,
     max_overlap,
@@ -179,7 +178,7 @@ def test_a_piped_command_ends_while_its_sender_still_waits(
     """The command, and ``| cat`` after it, end; the sender holds on to the lock."""
     receiver.answer(then=Answer(behaviour="hang"))
     pipeline = subprocess.run(
-        ["sh", "-c", f'"{KEDRO}" info | cat'],
+        ["sh", "-c", f'"{KEDRO_EXECUTABLE}" info | cat'],
         cwd=consented,
         env=env,
         capture_output=True,

@@ -20,7 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.baseline import BASELINE_SCRIPT, KEDRO_SCRIPT, PYTHON, Result, run
+from tests.support.baseline import BASELINE_SCRIPT, PYTHON, Result, run
+from tests.support.kedro_env import KEDRO_EXECUTABLE
 
 __all__ = [
     "UidRunner",
@@ -115,7 +116,7 @@ class UidRunner:
         )
 
     def kedro(self, *args: str, cwd: Path, env: dict[str, str]) -> Result:
-        return self.run([PYTHON, KEDRO_SCRIPT, *args], cwd=cwd, env=env)
+        return self.run([PYTHON, KEDRO_EXECUTABLE, *args], cwd=cwd, env=env)
 
     def kedro_without_hooks(self, *args: str, cwd: Path, env: dict[str, str]) -> Result:
         return self.run([PYTHON, BASELINE_SCRIPT, *args], cwd=cwd, env=env)
