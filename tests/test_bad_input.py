@@ -4,7 +4,7 @@ What the plugin makes of each of the fourteen broken consent files is decided
 by ``consent.read_consent_file`` and ``consent.decide``: checked in-process,
 file by file, for both the project's file and the user-wide one. The real
 ``kedro`` then proves, once per behaviour, what a person sees: a broken file
-(invalid or unusable, project or user-wide) leaves the command as it is with
+(invalid or unusable) leaves the command as it is with
 the plugin's hooks blocked (the same exit code, the same stdout, timestamps
 and durations aside, no traceback), nothing is queued, posted or written, and
 the file itself is left exactly as it was; on a pseudo-terminal, a file with
@@ -22,7 +22,6 @@ import json
 import os
 import shutil
 import stat
-import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -46,7 +45,6 @@ from tests.support.kedro_env import (
     isolated_environment,
     kedro,
     kedro_without_hooks,
-    state_dir_of,
 )
 from tests.support.outbox import assert_nothing_sent
 from tests.support.processes import settle
@@ -54,7 +52,7 @@ from tests.support.restrictions import (
     UidRunner,
     in_read_only_project,
     read_only_mounts_work,
-    uid_runner,
+    room_for_another_uid,
 )
 from tests.support.terminal import QUESTION, on_terminal
 
@@ -264,39 +262,6 @@ def test_a_broken_project_consent_file_changes_nothing(
     assert not (project / _PYTHON_TAG_MARKER).exists()
 
 
-@pytest.mark.slow
-def test_a_broken_user_wide_consent_file_changes_nothing(
-    project: Path,
-    env: dict[str, str],
-    silent: Callable[[], None],
-    baseline: Callable[[str], Result],
-) -> None:
-    consent_file = user_wide_file(env)
-    bad_file("huge-10MB").make(consent_file)  # its first line says yes
-    before = snapshot(consent_file)
-
-    result = kedro("run", cwd=project, env=env, timeout=60)
-
-    assert_unchanged_by_plugin(result, baseline("run"))
-    silent()
-    assert snapshot(consent_file) == before
-    assert not (project / ".telemetry").exists()
-
-
-@pytest.mark.slow
-def test_a_broken_user_wide_file_does_not_hide_the_projects_consent(
-    consented: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    """The layers stay independent: the project's own yes still counts."""
-    bad_file("invalid-yaml").make(user_wide_file(env))
-
-    result = kedro("info", cwd=consented, env=env)
-
-    assert result.returncode == 0, result.stderr
-    [event] = receiver.wait_for(1)
-    assert event["properties"]["command"] == "kedro info"
-
-
 # Broken consent files on a terminal -------------------------------------------
 
 
@@ -341,21 +306,6 @@ def test_an_unusable_project_consent_file_is_never_asked_about_nor_overwritten(
     assert "Traceback" not in session.before
     assert snapshot(consent_file) == before
     silent()
-
-
-@pytest.mark.slow
-def test_a_broken_user_wide_file_leaves_the_question_to_the_project(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    """The project has no answer yet, so it is asked; the user-wide file is kept."""
-    consent_file = user_wide_file(env)
-    bad_file("directory").make(consent_file)
-    before = snapshot(consent_file)
-
-    answer_no_to_the_question(project, env)
-
-    assert (project / ".telemetry").read_text() == "consent: false\n"
-    assert snapshot(consent_file) == before
 
 
 # A project that cannot be written ---------------------------------------------
@@ -471,20 +421,10 @@ class NamelessUser:
     project: Path
     env: dict[str, str]
 
-    @property
-    def state_dir(self) -> Path:
-        return state_dir_of(self.env)
-
 
 @pytest.fixture
 def nameless(project_template: Path, receiver: HeapReceiver) -> Iterator[NamelessUser]:
-    runner = uid_runner()
-    if isinstance(runner, str):
-        pytest.skip(runner)
-    # Not under pytest's own temporary directory: that one is private to root.
-    root = Path(tempfile.mkdtemp(prefix="kedro-telemetry-nameless-"))
-    try:
-        os.chmod(root, 0o755)
+    with room_for_another_uid("kedro-telemetry-nameless-") as (runner, root):
         project = shutil.copytree(project_template, root / "spaceship-log")
         env = isolated_environment(root)
         env["KEDRO_TELEMETRY_ENDPOINT"] = receiver.url
@@ -492,8 +432,6 @@ def nameless(project_template: Path, receiver: HeapReceiver) -> Iterator[Nameles
             env.pop(name, None)
         runner.give(root)
         yield NamelessUser(runner, root, project, env)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def consent_as(nameless: NamelessUser) -> None:
@@ -549,33 +487,14 @@ def test_no_home_at_all_is_no_choice(
 
 
 @pytest.mark.slow
-def test_no_home_at_all_changes_nothing(
+def test_no_home_at_all_changes_nothing_and_the_api_answers_false(
     nameless: NamelessUser, receiver: HeapReceiver
 ) -> None:
     """``HOME`` and the XDG variables unset, and no passwd entry to fall back on.
 
-    With the project's yes: the event cannot be queued, the command is Kedro's.
+    With the project's yes: the event cannot be queued, the command is Kedro's,
+    and another plugin's ``send_event`` answers ``False`` rather than raise.
     """
-    env = {
-        name: value
-        for name, value in _without_xdg(nameless.env).items()
-        if name != "HOME"
-    }
-    consent_as(nameless)
-
-    baseline = nameless.runner.kedro_without_hooks("run", cwd=nameless.project, env=env)
-    result = nameless.runner.kedro("run", cwd=nameless.project, env=env)
-    assert_unchanged_by_plugin(result, baseline)
-
-    assert receiver.wait_for(1, seconds=1) == []
-    assert receiver.requests == []
-
-
-@pytest.mark.slow
-def test_the_public_api_without_any_home_answers_false(
-    nameless: NamelessUser, receiver: HeapReceiver
-) -> None:
-    """Another plugin's ``send_event`` must not raise where no home can be found."""
     env = {
         name: value
         for name, value in _without_xdg(nameless.env).items()
@@ -588,12 +507,16 @@ def test_the_public_api_without_any_home_answers_false(
         "print('sent:', send_event('Plugin ping', {'n': 1}))\n"
     )
 
-    result = nameless.runner.run([PYTHON, "-c", code], cwd=nameless.project, env=env)
+    baseline = nameless.runner.kedro_without_hooks("run", cwd=nameless.project, env=env)
+    result = nameless.runner.kedro("run", cwd=nameless.project, env=env)
+    api = nameless.runner.run([PYTHON, "-c", code], cwd=nameless.project, env=env)
 
-    assert result.returncode == 0, result.stderr
-    answers = [line for line in result.stdout.splitlines() if line[:5] == "sent:"]
+    assert_unchanged_by_plugin(result, baseline)
+    assert api.returncode == 0, api.stderr
+    answers = [line for line in api.stdout.splitlines() if line[:5] == "sent:"]
     assert answers == ["sent: False", "sent: False"]
     assert receiver.wait_for(1, seconds=1) == []
+    assert receiver.requests == []
 
 
 # pyproject.toml that cannot be read as Kedro expects ---------------------------

@@ -8,7 +8,6 @@ terminal at all.
 
 from __future__ import annotations
 
-import subprocess
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -18,7 +17,12 @@ import pexpect
 import pytest
 
 from kedro_telemetry import consent, environment
-from tests.support.consent_files import give_consent
+from tests.support.consent_files import (
+    give_consent,
+    user_wide_file,
+    write_user_wide,
+)
+from tests.support.git_repos import init_repository
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import kedro, python_process, state_dir_of
 from tests.support.outbox import assert_nothing_sent, queued_keys
@@ -31,22 +35,9 @@ OPTED_OUT = (
 )
 
 
-def user_wide_file(env: dict[str, str]) -> Path:
-    return Path(env["XDG_CONFIG_HOME"]) / "kedro" / "telemetry.yml"
-
-
-def state_of(env: dict[str, str]) -> Path:
-    return state_dir_of(env)
-
-
-def write_user_wide(env: dict[str, str], value: str) -> None:
-    path = user_wide_file(env)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"consent: {value}\n")
-
-
 @pytest.mark.slow
-@pytest.mark.parametrize(("answer", "recorded"), [("y", "true"), ("n", "false")])
+# An empty answer is the default, no ("n" itself is answered in test_bad_input).
+@pytest.mark.parametrize(("answer", "recorded"), [("y", "true"), ("", "false")])
 def test_the_prompt_records_the_answer_and_is_not_asked_again(
     project: Path,
     env: dict[str, str],
@@ -78,26 +69,6 @@ def test_the_prompt_records_the_answer_and_is_not_asked_again(
         assert datetime.fromisoformat(first) < answered_at - timedelta(seconds=1)
 
 
-@pytest.mark.slow
-def test_the_default_answer_is_no(project: Path, env: dict[str, str]) -> None:
-    session = on_terminal("info", cwd=project, env=env)
-    session.expect_exact(QUESTION)
-    session.sendline("")
-    session.expect(pexpect.EOF)
-    assert (project / ".telemetry").read_text() == "consent: false\n"
-
-
-@pytest.mark.slow
-def test_without_a_terminal_nobody_is_asked_and_nothing_is_written(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    result = kedro("info", cwd=project, env=env)
-    assert result.returncode == 0
-    assert QUESTION not in result.stderr + result.stdout
-    assert not (project / ".telemetry").exists()
-    assert_nothing_sent(receiver, state_of(env))
-
-
 @pytest.mark.parametrize("variable", ["CI", "GITHUB_ACTIONS", "TF_BUILD"])
 def test_ci_services_are_recognised(
     monkeypatch: pytest.MonkeyPatch, variable: str
@@ -118,7 +89,7 @@ def test_ci_never_prompts_even_on_a_terminal(
     session.expect(pexpect.EOF)
     assert QUESTION not in session.before
     assert not (project / ".telemetry").exists()
-    assert_nothing_sent(receiver, state_of(env))
+    assert_nothing_sent(receiver, state_dir_of(env))
 
 
 def test_consented_ci_runs_are_marked_as_ci(
@@ -159,7 +130,7 @@ def test_an_opt_out_variable_wins_silently_over_a_yes(
     result = kedro("info", cwd=project, env=env)
     assert result.returncode == 0
     assert "Kedro-Telemetry" not in result.stderr
-    assert_nothing_sent(receiver, state_of(env))
+    assert_nothing_sent(receiver, state_dir_of(env))
 
 
 @pytest.mark.parametrize("variable", ["DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"])
@@ -178,34 +149,6 @@ def test_which_values_of_an_opt_out_variable_switch_telemetry_off(
     assert environment.disabling_variable() == (variable if opts_out else None)
 
 
-LAYERS = [
-    ("true", "false", True, "project"),  # the project's answer wins
-    ("false", "true", False, "project"),
-    (None, "true", True, "user"),  # the user-wide answer fills in
-    (None, "false", False, "user"),
-    (None, None, None, "undecided"),  # nobody decided: silent, nothing sent
-]
-
-
-@pytest.mark.parametrize(("project_file", "user_wide", "expected", "source"), LAYERS)
-def test_the_layers_decide_in_order(
-    project: Path,
-    in_process_home: dict[str, str],
-    project_file: str | None,
-    user_wide: str | None,
-    expected: bool | None,
-    source: str,
-) -> None:
-    """In-process; real commands show what a decision does (the project's no
-    with its notice in ``test_cli_event``, the user-wide yes below)."""
-    if project_file is not None:
-        (project / ".telemetry").write_text(f"consent: {project_file}\n")
-    if user_wide is not None:
-        write_user_wide(in_process_home, user_wide)
-    decision = consent.decide(project)
-    assert (decision.consent, decision.source) == (expected, source)
-
-
 def test_outside_a_project_only_the_user_wide_setting_decides(
     in_process_home: dict[str, str],
 ) -> None:
@@ -213,7 +156,7 @@ def test_outside_a_project_only_the_user_wide_setting_decides(
         None,
         "undecided",
     )
-    write_user_wide(in_process_home, "true")
+    write_user_wide(in_process_home, True)
     assert (consent.decide(None).consent, consent.decide(None).source) == (
         True,
         "user",
@@ -227,7 +170,7 @@ def test_outside_a_project_only_the_user_wide_setting_counts(
     """Nobody decided outside a project is ``decide(None)``: in-process, above."""
     outside = tmp_path / "elsewhere"
     outside.mkdir()
-    write_user_wide(env, "true")
+    write_user_wide(env, True)
     assert kedro("info", cwd=outside, env=env).returncode == 0
     [event] = receiver.wait_for(1)
     assert event["properties"]["command"] == "kedro info"
@@ -263,14 +206,13 @@ def next_answer(stdout: IO[str]) -> str:
 
 @pytest.mark.slow
 def test_a_withdrawal_counts_at_once_in_a_long_lived_process(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    give_consent(project)
-    notebook = python_process(LONG_LIVED, cwd=project, env=env)
+    notebook = python_process(LONG_LIVED, cwd=consented, env=env)
     assert notebook.stdin is not None and notebook.stdout is not None
     with notebook:
         assert next_answer(notebook.stdout) == "queued: True"
-        assert kedro("telemetry", "disable", cwd=project, env=env).returncode == 0
+        assert kedro("telemetry", "disable", cwd=consented, env=env).returncode == 0
         notebook.stdin.write("\n")
         notebook.stdin.flush()
         assert next_answer(notebook.stdout) == "queued: False"
@@ -279,16 +221,17 @@ def test_a_withdrawal_counts_at_once_in_a_long_lived_process(
     settle(env)
     sent = sorted(event["event"] for event in receiver.accepted)
     assert sent == ["Kedro project run", "Notebook cell"]
-    assert queued_keys(state_of(env)) == []
+    assert queued_keys(state_dir_of(env)) == []
 
 
 def test_a_decision_follows_every_change_of_its_files(
-    project: Path, env: dict[str, str], monkeypatch: pytest.MonkeyPatch
+    project: Path, in_process_home: dict[str, str]
 ) -> None:
-    for name in ("HOME", "XDG_CONFIG_HOME", "XDG_STATE_HOME"):
-        monkeypatch.setenv(name, env[name])
-    for name in ("DO_NOT_TRACK", "KEDRO_DISABLE_TELEMETRY"):
-        monkeypatch.delenv(name, raising=False)
+    """The layers in order, each change seen at once: nothing is remembered.
+
+    The project's answer wins over the user-wide one either way; the user-wide
+    one fills in; with neither, nobody decided (silent, nothing sent).
+    """
     project_file = project / ".telemetry"
 
     def current() -> tuple[bool | None, str]:
@@ -296,16 +239,18 @@ def test_a_decision_follows_every_change_of_its_files(
         return decision.consent, decision.source
 
     assert current() == (None, "undecided")
-    write_user_wide(env, "true")  # created
+    write_user_wide(in_process_home, True)  # created
     assert current() == (True, "user")
-    project_file.write_text("consent: false\n")  # created, above the user's
+    give_consent(project, False)  # created, above the user's
     assert current() == (False, "project")
     with project_file.open("w") as handle:  # edited in place, not replaced
         handle.write("consent: true\n")
     assert current() == (True, "project")
+    write_user_wide(in_process_home, False)
+    assert current() == (True, "project")
     project_file.unlink()  # removed
-    assert current() == (True, "user")
-    user_wide_file(env).unlink()
+    assert current() == (False, "user")
+    user_wide_file(in_process_home).unlink()
     assert current() == (None, "undecided")
 
 
@@ -315,7 +260,7 @@ def git_project(project: Path, ignored: bool) -> None:
     lines = gitignore.read_text().splitlines() if gitignore.exists() else []
     kept = [line for line in lines if line.strip() != ".telemetry"]
     gitignore.write_text("\n".join([*kept, *([".telemetry"] if ignored else [])]))
-    subprocess.run(["git", "init", "--quiet", str(project)], check=True)
+    init_repository(project)
 
 
 GIT_WARNING = "git does not ignore"

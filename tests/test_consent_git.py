@@ -17,6 +17,7 @@ import pytest
 
 from kedro_telemetry import consent
 from kedro_telemetry.consent import git as consent_git
+from tests.support.consent_files import write_consent
 from tests.support.git_repos import commit_all, git, init_repository
 
 pytestmark = pytest.mark.slow  # every test starts git
@@ -29,10 +30,15 @@ def repository_with_project(root: Path, *config: str) -> Path:
         git("config", *option.split("=", 1), cwd=repository)
     project = repository / "sub" / "project"
     project.mkdir(parents=True)
-    (project / ".telemetry").write_text("consent: true\n")
+    write_consent(project / ".telemetry", True)
     (repository / "README.md").write_text("# readme\n")
     commit_all(repository)
     return repository
+
+
+def untracked_yes(root: Path) -> Path:
+    """A fresh repository's ``.telemetry`` saying yes, never added to git."""
+    return write_consent(init_repository(root) / ".telemetry", True)
 
 
 def listed_by_git(path: Path) -> bool:
@@ -67,7 +73,7 @@ def test_each_index_layout_tells_tracked_from_untracked(
     repository = repository_with_project(tmp_path / "repo", *config)
     if "index.sparse=true" in config:
         git("sparse-checkout", "set", "--cone", "--sparse-index", "sub", cwd=repository)
-    (repository / ".telemetry").write_text("consent: true\n")  # same name, untracked
+    write_consent(repository / ".telemetry", True)  # the same name, untracked
     assert consent_git.tracks(repository / "sub" / "project" / ".telemetry") is True
     assert consent_git.tracks(repository / ".telemetry") is False
     assert consent_git.tracks(repository / "sub" / ".telemetry") is False
@@ -120,12 +126,11 @@ def test_a_staged_or_conflicted_file_counts_as_tracked(tmp_path: Path) -> None:
 def test_without_git_on_the_path_a_work_tree_is_a_doubt(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repository = init_repository(tmp_path / "repo")
-    (repository / ".telemetry").write_text("consent: true\n")
+    telemetry = untracked_yes(tmp_path / "repo")
     alone = tmp_path / "alone"
     alone.mkdir()
     monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
-    assert consent_git.tracks(repository / ".telemetry") is None
+    assert consent_git.tracks(telemetry) is None
     # Outside any work tree git has nothing to say, and is not needed.
     assert consent_git.tracks(alone / ".telemetry") is False
 
@@ -133,24 +138,22 @@ def test_without_git_on_the_path_a_work_tree_is_a_doubt(
 def test_a_git_that_hangs_is_a_doubt_within_its_timeout(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    repository = init_repository(tmp_path / "repo")
-    (repository / ".telemetry").write_text("consent: true\n")
-    programs = tmp_path / "bin"
-    programs.mkdir()
-    (programs / "git").write_text("#!/bin/sh\nsleep 30\n")
-    (programs / "git").chmod(0o755)
-    monkeypatch.setenv("PATH", f"{programs}{os.pathsep}{os.environ['PATH']}")
+    telemetry = untracked_yes(tmp_path / "repo")
+    hanging_git = tmp_path / "bin" / "git"
+    hanging_git.parent.mkdir()
+    hanging_git.write_text("#!/bin/sh\nsleep 30\n")
+    hanging_git.chmod(0o755)
+    monkeypatch.setenv("PATH", f"{hanging_git.parent}{os.pathsep}{os.environ['PATH']}")
     started = time.monotonic()
-    assert consent_git.tracks(repository / ".telemetry") is None
+    assert consent_git.tracks(telemetry) is None
     assert time.monotonic() - started < 10  # git's timeout, not the sleep
 
 
 @pytest.mark.skipif(os.geteuid() != 0, reason="needs root to hand a repository over")
 def test_a_repository_another_user_owns_is_a_doubt(tmp_path: Path) -> None:
     """Git refuses to read it (``safe.directory``); that refusal is no answer."""
-    repository = init_repository(tmp_path / "repo")
-    (repository / ".telemetry").write_text("consent: true\n")
-    for folder, directories, names in os.walk(repository):
+    telemetry = untracked_yes(tmp_path / "repo")
+    for folder, directories, names in os.walk(telemetry.parent):
         for name in [*directories, *names, "."]:
             os.lchown(os.path.join(folder, name), 54321, 54321)
-    assert consent_git.tracks(repository / ".telemetry") is None
+    assert consent_git.tracks(telemetry) is None

@@ -17,29 +17,18 @@ import pytest
 from cachetools import TTLCache
 
 from kedro_telemetry import collect, consent, environment, files
-from kedro_telemetry.consent import Decision
 from kedro_telemetry.consent import git as consent_git
 from kedro_telemetry.consent.records import write_answer
+from tests.support.consent_files import write_consent
 from tests.support.git_repos import git, init_repository
 
 
 @pytest.fixture
-def isolated(in_process_home: dict[str, str]) -> dict[str, str]:
-    """This process in the test's isolated environment (see ``conftest``)."""
-    return in_process_home
-
-
-@pytest.fixture
-def project(tmp_path: Path, isolated: dict[str, str]) -> Path:
+def project(tmp_path: Path, in_process_home: dict[str, str]) -> Path:
     """A directory standing for a project: ``decide`` only reads its files."""
     path = tmp_path / "work" / "spaceship-log"
     path.mkdir(parents=True)
     return path
-
-
-def say(path: Path, value: bool) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"consent: {str(value).lower()}\n")
 
 
 def decided(project: Path | None) -> tuple[bool | None, str]:
@@ -47,28 +36,10 @@ def decided(project: Path | None) -> tuple[bool | None, str]:
     return decision.consent, decision.source
 
 
-def test_the_sources_are_one_ordered_list_with_their_own_words() -> None:
-    names = [source.name for source in consent.SOURCES]
-    assert names == [
-        "environment",
-        "maintainers-ci",
-        "policy",
-        "project",
-        "own-answer",
-        "user",
-        "prompt",
-    ]
-    project = consent.SOURCES[3]
-    decision = Decision(True, project.name, "/p/.telemetry", project.wording)
-    assert decision.describe() == (
-        "enabled by the project's .telemetry file /p/.telemetry"
-    )
-
-
 def test_a_policy_no_wins_over_every_file_silently(project: Path) -> None:
-    say(project / ".telemetry", True)
-    say(files.user_consent_file(), True)
-    say(files.policy_file(), False)
+    write_consent(project / ".telemetry", True)
+    write_consent(files.user_consent_file(), True)
+    write_consent(files.policy_file(), False)
     decision = consent.decide(project)
     assert (decision.consent, decision.source) == (False, "policy")
     assert decision.silent
@@ -76,19 +47,19 @@ def test_a_policy_no_wins_over_every_file_silently(project: Path) -> None:
 
 
 def test_a_policy_yes_is_nobodys_consent(project: Path) -> None:
-    say(files.policy_file(), True)
+    write_consent(files.policy_file(), True)
     decision = consent.decide(project)
     assert (decision.consent, decision.source) == (None, "undecided")
     [note] = decision.notes
     assert "cannot consent for you" in note
-    say(project / ".telemetry", True)
+    write_consent(project / ".telemetry", True)
     assert decided(project) == (True, "project")
 
 
 def test_the_opt_out_variables_come_before_the_policy(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    say(files.policy_file(), False)
+    write_consent(files.policy_file(), False)
     monkeypatch.setenv("DO_NOT_TRACK", "1")
     assert consent.decide(project).describe() == (
         "disabled by the environment variable DO_NOT_TRACK"
@@ -102,7 +73,7 @@ def test_the_opt_out_variables_come_before_the_policy(
 def test_the_maintainers_own_ci_collects_nothing(
     project: Path, monkeypatch: pytest.MonkeyPatch, owner: str, collects: bool
 ) -> None:
-    say(project / ".telemetry", True)
+    write_consent(project / ".telemetry", True)
     monkeypatch.setenv("GITHUB_REPOSITORY_OWNER", owner)
     decision = consent.decide(project)
     assert decision.collects is collects
@@ -133,7 +104,7 @@ def repository_of(project: Path) -> Path:
 
 @pytest.mark.slow
 def test_a_tracked_yes_does_not_count_and_says_why(project: Path) -> None:
-    say(project / ".telemetry", True)
+    write_consent(project / ".telemetry", True)
     repository = repository_of(project)
     assert decided(project) == (True, "project")  # not tracked: it counts
     git("add", "--force", "spaceship-log/.telemetry", cwd=repository)
@@ -141,16 +112,16 @@ def test_a_tracked_yes_does_not_count_and_says_why(project: Path) -> None:
     assert (decision.consent, decision.source) == (None, "undecided")
     [note] = decision.notes
     assert "git tracks it" in note
-    say(files.user_consent_file(), True)  # the person's own, user-wide yes
+    write_consent(files.user_consent_file(), True)  # the person's own, user-wide yes
     assert decided(project) == (True, "user")
 
 
 @pytest.mark.slow
 def test_a_tracked_no_is_honoured(project: Path) -> None:
-    say(project / ".telemetry", False)
+    write_consent(project / ".telemetry", False)
     repository = repository_of(project)
     git("add", "--force", "spaceship-log/.telemetry", cwd=repository)
-    say(files.user_consent_file(), True)
+    write_consent(files.user_consent_file(), True)
     decision = consent.decide(project)
     assert (decision.consent, decision.source) == (False, "project")
     assert not decision.silent  # the reminder on stderr, as for any project no
@@ -160,9 +131,9 @@ def test_a_tracked_no_is_honoured(project: Path) -> None:
 def test_your_own_answer_for_a_tracked_project_comes_before_the_user_wide_one(
     project: Path,
 ) -> None:
-    say(project / ".telemetry", True)
+    write_consent(project / ".telemetry", True)
     git("add", "--force", "spaceship-log/.telemetry", cwd=repository_of(project))
-    say(files.user_consent_file(), False)
+    write_consent(files.user_consent_file(), False)
     answers = files.project_answers_file()
     write_answer(answers, consent.answer_key(project), True)
     decision = consent.decide(project)
@@ -172,7 +143,7 @@ def test_your_own_answer_for_a_tracked_project_comes_before_the_user_wide_one(
 
 @pytest.mark.slow
 def test_an_unreadable_index_is_a_doubt_and_a_doubt_is_no_yes(project: Path) -> None:
-    say(project / ".telemetry", True)
+    write_consent(project / ".telemetry", True)
     repository = repository_of(project)
     (repository / ".git" / "index").write_bytes(b"DIRC garbage")
     decision = consent.decide(project)
@@ -188,7 +159,7 @@ def test_a_long_lived_process_sees_every_change_of_the_index(
     clock = [0.0]
     kept = TTLCache(64, consent_git.ANSWER_SECONDS, timer=lambda: clock[0])
     monkeypatch.setattr(consent_git, "_answers", kept)
-    say(project / ".telemetry", True)
+    write_consent(project / ".telemetry", True)
     repository = repository_of(project)
     for _ in range(3):
         assert decided(project) == (True, "project")
@@ -201,17 +172,12 @@ def test_a_long_lived_process_sees_every_change_of_the_index(
     worktree = project.parent.parent / "worktree"
     git("commit", "--quiet", "--allow-empty", "-m", "start", cwd=repository)
     git("worktree", "add", "--quiet", str(worktree), cwd=repository)
-    say(worktree / "spaceship-log" / ".telemetry", True)
+    write_consent(worktree / "spaceship-log" / ".telemetry", True)
     assert decided(worktree / "spaceship-log") == (True, "project")
     git("add", "--force", "spaceship-log/.telemetry", cwd=worktree)
     assert decided(worktree / "spaceship-log") == (True, "project")
     clock[0] += consent_git.ANSWER_SECONDS
     assert decided(worktree / "spaceship-log") == (None, "undecided")
-
-
-def test_a_project_outside_any_repository_keeps_its_yes(project: Path) -> None:
-    say(project / ".telemetry", True)
-    assert decided(project) == (True, "project")
 
 
 class Terminal(io.StringIO):
@@ -246,7 +212,7 @@ def test_an_invalid_tracked_file_is_never_overwritten_by_the_answer(
     project: Path, person_says_yes: Callable[[], list[str]]
 ) -> None:
     """The question's answer goes to the answers file, as for a tracked yes."""
-    (project / ".telemetry").write_text("consent: maybe\n")
+    write_consent(project / ".telemetry", "maybe")
     git("add", "--force", "spaceship-log/.telemetry", cwd=repository_of(project))
     person_says_yes()
     decision = consent.decide(project, may_prompt=True)
@@ -265,9 +231,7 @@ needs_root = pytest.mark.skipif(
 
 def someone_elses(path: Path, value: bool | str) -> None:
     """``path`` saying ``value``, owned by another user (the answer is theirs)."""
-    text = str(value).lower() if isinstance(value, bool) else value
-    path.write_text(f"consent: {text}\n")
-    os.chown(path, OTHER_UID, OTHER_UID)
+    os.chown(write_consent(path, value), OTHER_UID, OTHER_UID)
 
 
 @needs_root
@@ -278,7 +242,7 @@ def test_another_users_yes_is_theirs_and_status_says_so(project: Path) -> None:
     [note] = decision.notes
     assert f"belongs to the user with id {OTHER_UID}" in note
     # Their own settings decide for them, in their order.
-    say(files.user_consent_file(), True)
+    write_consent(files.user_consent_file(), True)
     assert decided(project) == (True, "user")
     write_answer(files.project_answers_file(), consent.answer_key(project), False)
     assert decided(project) == (False, "own-answer")
@@ -301,7 +265,7 @@ def test_asked_beside_another_users_yes_you_answer_for_yourself(
 @needs_root
 def test_another_users_no_counts_for_everyone(project: Path) -> None:
     someone_elses(project / ".telemetry", False)
-    say(files.user_consent_file(), True)
+    write_consent(files.user_consent_file(), True)
     assert decided(project) == (False, "project")
 
 
@@ -314,7 +278,7 @@ def test_enable_and_disable_never_rewrite_another_users_answer(project: Path) ->
         assert key == consent.answer_key(project)
     (project / ".telemetry").unlink()
     assert consent.answer_destination(project) == (project / ".telemetry", None)
-    say(project / ".telemetry", True)  # this user's own file
+    write_consent(project / ".telemetry", True)  # this user's own file
     assert consent.answer_destination(project) == (project / ".telemetry", None)
 
 
@@ -326,13 +290,12 @@ def test_a_yes_to_an_older_version_is_no_yes_to_a_newer_one(
     project: Path, monkeypatch: pytest.MonkeyPatch, where: str
 ) -> None:
     if where == "project":
-        (project / ".telemetry").write_text("consent: true\n")  # no version: 1
+        write_consent(project / ".telemetry", True)  # no version: 1
     elif where == "own-answer":
         answers = files.project_answers_file()
         write_answer(answers, consent.answer_key(project), True)
     else:
-        files.user_consent_file().parent.mkdir(parents=True)
-        files.user_consent_file().write_text("consent: true\nversion: 1\n")
+        write_consent(files.user_consent_file(), True, version=1)
     assert decided(project) == (True, where)
 
     monkeypatch.setattr(collect, "CONSENT_VERSION", 2)
@@ -347,7 +310,7 @@ def test_the_question_comes_again_and_says_what_is_new(
     monkeypatch: pytest.MonkeyPatch,
     person_says_yes: Callable[[], list[str]],
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    write_consent(project / ".telemetry", True)
     asked = person_says_yes()
     monkeypatch.setattr(collect, "CONSENT_VERSION", 2)
     monkeypatch.setitem(collect.NEW_IN_VERSION, 2, "the name of the IDE you use")
@@ -365,9 +328,9 @@ def test_a_no_needs_no_version_and_a_newer_yes_covers_an_older_plugin(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(collect, "CONSENT_VERSION", 3)
-    say(project / ".telemetry", False)
+    write_consent(project / ".telemetry", False)
     assert decided(project) == (False, "project")
-    (project / ".telemetry").write_text("consent: true\nversion: 4\n")
+    write_consent(project / ".telemetry", True, version=4)
     assert decided(project) == (True, "project")
     (project / ".telemetry").write_text("consent: true\nversion: nine\n")  # oldest
     assert decided(project) == (None, "undecided")

@@ -7,9 +7,7 @@ decisions themselves are tested in-process in test_consent_sources.py.
 
 from __future__ import annotations
 
-import os
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,12 +17,13 @@ import pytest
 import yaml
 
 from tests.support.baseline import Result
+from tests.support.consent_files import give_consent, write_consent
 from tests.support.git_repos import commit_all, git, init_repository
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import isolated_environment, kedro, state_dir_of
 from tests.support.outbox import assert_nothing_sent, outbox_entries
 from tests.support.processes import settle
-from tests.support.restrictions import UidRunner, uid_runner
+from tests.support.restrictions import UidRunner, room_for_another_uid
 from tests.support.terminal import QUESTION, on_terminal
 
 
@@ -35,7 +34,7 @@ def answers_file(env: dict[str, str]) -> Path:
 @pytest.fixture
 def clone(project: Path, tmp_path: Path) -> Path:
     """A colleague's clone of a project whose author committed ``consent: true``."""
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     init_repository(project)
     commit_all(project, "the author's project, .telemetry included")
     destination = tmp_path / "colleague" / "spaceship-log"
@@ -92,25 +91,11 @@ def test_the_colleagues_own_yes_is_kept_outside_the_repository(
 
 
 @pytest.mark.slow
-def test_a_tracked_no_is_honoured_with_the_usual_reminder(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    (project / ".telemetry").write_text("consent: false\n")
-    init_repository(project)
-    commit_all(project)
-    result = kedro("info", cwd=project, env=env)
-    assert "you have opted out" in result.stderr
-    assert_nothing_sent(receiver, state_dir_of(env))
-
-
-@pytest.mark.slow
 def test_a_machine_policy_no_wins_silently_and_status_names_it(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    policy = Path(env["KEDRO_TELEMETRY_POLICY_FILE"])
-    policy.parent.mkdir(parents=True)
-    policy.write_text("consent: false\n")
-    (project / ".telemetry").write_text("consent: true\n")
+    policy = write_consent(Path(env["KEDRO_TELEMETRY_POLICY_FILE"]), False)
+    give_consent(project)
     result = kedro("info", cwd=project, env=env)
     assert result.returncode == 0
     assert "Kedro-Telemetry" not in result.stderr
@@ -118,7 +103,7 @@ def test_a_machine_policy_no_wins_silently_and_status_names_it(
     report = kedro("telemetry", "status", cwd=project, env=env).stdout
     assert f"disabled by the machine-wide policy {policy}" in report
 
-    policy.write_text("consent: true\n")
+    write_consent(policy, True)
     (project / ".telemetry").unlink()
     report = kedro("telemetry", "status", cwd=project, env=env).stdout
     assert "not decided yet" in report
@@ -154,13 +139,7 @@ class SharedDirectory:
 
 @pytest.fixture
 def shared(project_template: Path, receiver: HeapReceiver) -> Iterator[SharedDirectory]:
-    runner = uid_runner()
-    if isinstance(runner, str):
-        pytest.skip(runner)
-    # Not under pytest's own temporary directory: that one is private to root.
-    root = Path(tempfile.mkdtemp(prefix="kedro-telemetry-shared-"))
-    try:
-        os.chmod(root, 0o755)
+    with room_for_another_uid("kedro-telemetry-shared-") as (runner, root):
         project = shutil.copytree(project_template, root / "team" / "spaceship-log")
         homes = {}
         for person in ("alice", "bob"):
@@ -168,8 +147,6 @@ def shared(project_template: Path, receiver: HeapReceiver) -> Iterator[SharedDir
             homes[person]["KEDRO_TELEMETRY_ENDPOINT"] = receiver.url
         runner.give(root / "bob")
         yield SharedDirectory(project, homes["alice"], homes["bob"], runner)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.mark.slow
@@ -177,7 +154,7 @@ def test_in_a_shared_directory_a_yes_counts_only_for_its_owner(
     shared: SharedDirectory, receiver: HeapReceiver
 ) -> None:
     telemetry = shared.project / ".telemetry"
-    telemetry.write_text("consent: true\nversion: 1\n")  # Alice's answer
+    write_consent(telemetry, True, version=1)  # Alice's answer
 
     result = shared.as_bob("info")
     assert result.returncode == 0, result.stderr

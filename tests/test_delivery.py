@@ -41,7 +41,7 @@ from tests.support.heap_receiver import (
     assert_nothing_stored_twice,
     refusing_port,
 )
-from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro
+from tests.support.kedro_env import KEDRO_EXECUTABLE, PACKAGE, PROJECT_NAME, kedro
 from tests.support.outbox import (
     drain_here,
     put_records,
@@ -51,7 +51,6 @@ from tests.support.outbox import (
     write_backlog,
 )
 from tests.support.processes import (
-    KEDRO,
     Senders,
     flush,
     max_overlap,
@@ -85,8 +84,9 @@ def assert_delivered_exactly(receiver: HeapReceiver, keys: list[str]) -> None:
 
 @pytest.mark.slow
 def test_events_queued_during_an_outage_all_arrive_once_it_ends(
-    consented: Path, env: dict[str, str], senders: Senders, state_dir: Path
+    consented: Path, env: dict[str, str], senders: Senders
 ) -> None:
+    state_dir = senders.state_dir
     with refusing_port() as port:
         env["KEDRO_TELEMETRY_ENDPOINT"] = f"http://127.0.0.1:{port}/api/track"
         run_info(consented, env)
@@ -101,41 +101,6 @@ def test_events_queued_during_an_outage_all_arrive_once_it_ends(
         senders.wait_until_gone()
         [latest] = set(accepted_keys(receiver)) - set(during_outage)
         assert_delivered_exactly(receiver, [*during_outage, latest])
-        assert receiver.violations == []
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("drain_with", ["the next command", "kedro telemetry flush"])
-def test_the_backlog_of_an_outage_is_drained_by(
-    drain_with: str,
-    consented: Path,
-    env: dict[str, str],
-    senders: Senders,
-    state_dir: Path,
-) -> None:
-    with refusing_port() as port:
-        endpoint = f"http://127.0.0.1:{port}/api/track"
-        env["KEDRO_TELEMETRY_ENDPOINT"] = endpoint
-        # Queued as commands would have left them, with no sender for them.
-        backlog = put_records(Outbox(state_dir / "outbox"), 3, endpoint)
-        during_outage = flush(consented, env, timeout=2)
-        assert (during_outage.sent, during_outage.left) == (0, 3)
-        assert "network" in during_outage.output
-        assert queued_keys(state_dir) == backlog
-    with HeapReceiver(port=port) as receiver:
-        if drain_with == "the next command":
-            run_info(consented, env)
-            receiver.wait_for(4, seconds=60)
-            senders.wait_until_gone()
-            [latest] = set(accepted_keys(receiver)) - set(backlog)
-            expected = [*backlog, latest]
-        else:
-            drained = flush(consented, env, timeout=60)
-            assert (drained.sent, drained.left) == (3, 0)
-            expected = backlog
-        assert queued_keys(state_dir) == []
-        assert_delivered_exactly(receiver, expected)
-        assert receiver.posted_keys[:3] == backlog  # oldest first
         assert receiver.violations == []
 
 
@@ -156,14 +121,11 @@ def test_a_500_is_retried_and_the_event_stored_once(
 
 @pytest.mark.slow
 def test_a_400_drops_the_event_and_logs_why_but_not_what(
-    consented: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    senders: Senders,
-    state_dir: Path,
+    consented: Path, env: dict[str, str], receiver: HeapReceiver, senders: Senders
 ) -> None:
     receiver.answer(Answer(400), then=Answer())
     run_info(consented, env)
+    state_dir = senders.state_dir
     log = state_dir / "sender.log"
     wait_until(lambda: log.exists() and "rejected" in log.read_text(), "it is logged")
     senders.wait_until_gone()
@@ -189,38 +151,34 @@ def test_a_400_drops_the_event_and_logs_why_but_not_what(
 
 @pytest.mark.slow
 def test_flush_with_a_short_timeout_gives_up_on_a_silent_endpoint_and_keeps_the_events(
-    consented: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    senders: Senders,
-    state_dir: Path,
+    consented: Path, env: dict[str, str], receiver: HeapReceiver, senders: Senders
 ) -> None:
+    """Then a flush delivers the backlog, oldest first."""
+    state_dir = senders.state_dir
     # Queued as commands would have left them, with no sender for them.
     backlog = put_records(Outbox(state_dir / "outbox"), 2, receiver.url)
     receiver.answer(then=Answer(behaviour="hang"))
     stuck = flush(consented, env, timeout=2)
     assert (stuck.sent, stuck.left) == (0, 2)
+    assert "Last problem:" in stuck.output
     assert receiver.request_count >= 1  # it did try
     assert queued_keys(state_dir) == backlog
 
     receiver.answer(then=Answer())
     healed = flush(consented, env, timeout=60)
     assert (healed.sent, healed.left) == (2, 0)
+    assert receiver.posted_keys == backlog  # oldest first
     assert_delivered_exactly(receiver, backlog)
 
 
 @pytest.mark.slow
 def test_a_piped_command_ends_while_its_sender_still_waits(
-    consented: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    senders: Senders,
-    state_dir: Path,
+    consented: Path, env: dict[str, str], receiver: HeapReceiver, senders: Senders
 ) -> None:
     """The command, and ``| cat`` after it, end; the sender holds on to the lock."""
     receiver.answer(then=Answer(behaviour="hang"))
     pipeline = subprocess.run(
-        ["sh", "-c", f'"{KEDRO}" info | cat'],
+        ["sh", "-c", f'"{KEDRO_EXECUTABLE}" info | cat'],
         cwd=consented,
         env=env,
         capture_output=True,
@@ -237,12 +195,12 @@ def test_a_piped_command_ends_while_its_sender_still_waits(
     wait_until(lambda: receiver.request_count >= 1, "the sender posted")
     assert senders.lock_is_held()
     assert alive_when_the_pipeline_ended & senders.pids()
-    [key] = queued_keys(state_dir)
+    [key] = queued_keys(senders.state_dir)
 
     busy = flush(consented, env, timeout=2)
     assert (busy.sent, busy.left) == (0, 1)
     assert "another sender kept the outbox busy" in busy.output
-    assert queued_keys(state_dir) == [key]
+    assert queued_keys(senders.state_dir) == [key]
     assert receiver.accepted == []
 
 
@@ -251,12 +209,9 @@ def test_a_piped_command_ends_while_its_sender_still_waits(
 
 @pytest.mark.slow
 def test_commands_side_by_side_deliver_one_distinct_event_each(
-    consented: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    senders: Senders,
-    state_dir: Path,
+    consented: Path, env: dict[str, str], receiver: HeapReceiver, senders: Senders
 ) -> None:
+    state_dir = senders.state_dir
     # The flapping-endpoint test in test_endpoint_faults races twenty senders;
     # three commands, all at once, are enough here to have commands overlap.
     runs = run_in_parallel(3, 3, consented, env, "info")
@@ -280,26 +235,6 @@ def test_commands_side_by_side_deliver_one_distinct_event_each(
 
 
 UNUSED = "http://127.0.0.1:9/unused"
-
-
-def test_trim_keeps_the_newest_events_up_to_the_event_cap(tmp_path: Path) -> None:
-    keys = put_records(Outbox(tmp_path / "outbox"), 8, UNUSED)
-    outbox = Outbox(tmp_path / "outbox", max_events=5)
-    assert outbox.trim() == 3
-    assert [
-        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
-    ] == keys[3:]
-
-
-def test_trim_drops_the_oldest_until_within_the_byte_cap(tmp_path: Path) -> None:
-    keys = put_records(Outbox(tmp_path / "outbox"), 6, UNUSED, padding=2)
-    sizes = [path.stat().st_size for path in Outbox(tmp_path / "outbox").files()]
-    cap = sum(sizes[-2:]) + sizes[0] // 2  # room for two records and a half
-    outbox = Outbox(tmp_path / "outbox", max_bytes=cap)
-    assert outbox.trim() == 4
-    assert [
-        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
-    ] == keys[4:]
 
 
 def test_trim_leaves_an_outbox_within_bounds_and_temporaries_alone(

@@ -174,11 +174,7 @@ COMMANDS = 20
 
 @pytest.mark.slow
 def test_twenty_commands_against_a_flapping_endpoint_deliver_twenty_events_once(
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    senders: Senders,
-    state_dir: Path,
-    tmp_path: Path,
+    env: dict[str, str], receiver: HeapReceiver, senders: Senders
 ) -> None:
     """Twenty processes queue as a command does when it ends, five at a time.
 
@@ -189,21 +185,24 @@ def test_twenty_commands_against_a_flapping_endpoint_deliver_twenty_events_once(
     script = itertools.islice(itertools.cycle(flapping), 200)
     receiver.answer(*script, then=Answer())
     keys = [f"flapping-{n:02d}" for n in range(COMMANDS)]
+    home = Path(env["HOME"])
 
     def command(key: str) -> int:
         code = QUEUE_ONE + f"queue({key!r})"
-        return run([sys.executable, "-c", code], cwd=tmp_path, env=env).returncode
+        return run(
+            [sys.executable, "-c", code], cwd=Path(env["HOME"]), env=env
+        ).returncode
 
     with ThreadPoolExecutor(max_workers=5) as pool:
         assert list(pool.map(command, keys)) == [0] * COMMANDS
 
     for _ in range(10):
-        if flush(tmp_path, env, timeout=30).left == 0:
+        if flush(home, env, timeout=30).left == 0:
             break
     senders.wait_until_gone()
-    assert queued_keys(state_dir) == []
+    assert queued_keys(senders.state_dir) == []
     accepted = receiver.wait_for(COMMANDS)
     assert sorted(event["idempotency_key"] for event in accepted) == keys
     assert receiver.accepted == accepted  # settled above: nothing more comes
     assert_nothing_stored_twice(receiver)
-    assert stray_files(state_dir) == []
+    assert stray_files(senders.state_dir) == []

@@ -161,46 +161,29 @@ def test_a_session_loaded_and_then_run_is_one_event(
     assert statistics(event) == WHOLE_PROJECT
 
 
-@pytest.mark.parametrize(
-    ("cells", "expected"),
-    [
-        (["%load_ext kedro.ipython", "session.run()"], 1),
-        (["%load_ext kedro.ipython", "session.run()", "%reload_kedro"], 2),
-    ],
-    ids=["load-then-run", "then-reload"],
-)
 def test_the_ipython_extension_reports_each_session_once(
-    consented: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    cells: list[str],
-    expected: int,
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
+    """The loaded session once, and the one a reload makes once more: two in all."""
+    cells = ["%load_ext kedro.ipython", "session.run()", "%reload_kedro"]
     result = run([IPYTHON, "-c", "\n".join(cells)], cwd=consented, env=env)
     assert result.returncode == 0, result.stderr
-    events = all_events(receiver, expected)
+    events = all_events(receiver, 2)
     assert {event["event"] for event in events} == {"Kedro project run"}
     assert all(statistics(event) == WHOLE_PROJECT for event in events)
 
 
-@pytest.mark.parametrize(
-    ("cells", "project_runs"),
-    [(["session.run()"], 0), (["session.run()", "%reload_kedro"], 1)],
-    ids=["run", "run-then-reload"],
-)
 def test_kedro_ipython_is_one_command_and_later_sessions_are_the_users(
-    consented: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    cells: list[str],
-    project_runs: int,
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    """The session ``kedro ipython`` loads is the command's; a reload is new."""
+    """The session ``kedro ipython`` loads is the command's (its run sends no
+    event of its own); the session a reload makes is new: one project run."""
+    cells = ["session.run()", "%reload_kedro"]
     result = kedro("ipython", "-c", "\n".join(cells), cwd=consented, env=env)
     assert result.returncode == 0, result.stderr
-    events = all_events(receiver, 1 + project_runs)
+    events = all_events(receiver, 2)
     names = sorted(str(event["event"]) for event in events)
-    assert names == ["CLI command"] + ["Kedro project run"] * project_runs
+    assert names == ["CLI command", "Kedro project run"]
     assert "KEDRO_TELEMETRY_REPORTED" not in str(receiver.requests)
 
 

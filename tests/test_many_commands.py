@@ -24,7 +24,7 @@ from tests.support.heap_receiver import (
     assert_nothing_stored_twice,
 )
 from tests.support.kedro_env import run
-from tests.support.outbox import put_records, queued_keys
+from tests.support.outbox import put_records, queued_keys, synthetic_record
 from tests.support.processes import QUEUE_ONE, FlushResult, Senders, flush, wait_until
 
 pytestmark = pytest.mark.slow
@@ -81,26 +81,22 @@ gc.collect()
 )
 
 
-def senders_started(state_dir: Path) -> int:
-    log = state_dir / "sender.log"
+def senders_started(senders: Senders) -> int:
+    """How many senders started for this test, from the line each one logs."""
+    log = senders.state_dir / "sender.log"
     return len(_STARTED.findall(log.read_text())) if log.exists() else 0
 
 
 @pytest.mark.parametrize("lock", ["hand-down", "no-hand-down"])
 def test_a_crowd_of_twenty_commands_starts_one_sender_and_delivers_every_event(
-    lock: str,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    senders: Senders,
-    state_dir: Path,
-    tmp_path: Path,
+    lock: str, env: dict[str, str], receiver: HeapReceiver, senders: Senders
 ) -> None:
     """``no-hand-down`` plays Windows, where the sender takes the lock itself."""
     keys = [f"crowd-{n:02d}" for n in range(20)]
     crowd = [
         subprocess.Popen(
             [sys.executable, "-c", CROWD_MEMBER, key, lock],
-            cwd=tmp_path,
+            cwd=Path(env["HOME"]),
             env=env,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -130,31 +126,27 @@ def test_a_crowd_of_twenty_commands_starts_one_sender_and_delivers_every_event(
     senders.wait_until_gone()
     assert sorted(event["idempotency_key"] for event in receiver.accepted) == keys
     assert_nothing_stored_twice(receiver)
-    assert queued_keys(state_dir) == []
+    assert queued_keys(senders.state_dir) == []
     if lock == "no-hand-down":
         # Each command probes the lock and releases it before its sender
         # starts, so most start one; every extra sender finds the lock taken
         # and leaves, and the events still arrive once each.
-        assert 1 <= senders_started(state_dir) <= 20
+        assert 1 <= senders_started(senders) <= 20
         return
     # The first command hands the lock to its sender, which holds it while it
     # waits for that command to exit (the test keeps every command alive until
     # all have queued): the other nineteen find it taken and start none. A
     # second sender can only start if that wait ran out (5 s) on a very slow
     # machine before the last command queued; 0.9.x-style, it would be twenty.
-    assert 1 <= senders_started(state_dir) <= 2
+    assert 1 <= senders_started(senders) <= 2
 
 
 def test_a_long_lived_process_keeps_no_zombie_sender_and_no_resource_warning(
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    senders: Senders,
-    state_dir: Path,
-    tmp_path: Path,
+    env: dict[str, str], receiver: HeapReceiver, senders: Senders
 ) -> None:
     result = run(
         [sys.executable, "-W", "error::ResourceWarning", "-c", LONG_LIVED],
-        cwd=tmp_path,
+        cwd=Path(env["HOME"]),
         env=env,
     )
     assert result.returncode == 0, result.stderr
@@ -163,16 +155,12 @@ def test_a_long_lived_process_keeps_no_zombie_sender_and_no_resource_warning(
     assert len(receiver.accepted) == 15
     assert_nothing_stored_twice(receiver)
     # One sender per round, each waited for by the process that started it.
-    assert senders_started(state_dir) == 3
+    assert senders_started(senders) == 3
     wait_until(lambda: not senders.pids(), "every sender has exited")
 
 
 def test_a_process_that_exits_right_after_queuing_still_starts_its_sender(
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    senders: Senders,
-    state_dir: Path,
-    tmp_path: Path,
+    env: dict[str, str], receiver: HeapReceiver, senders: Senders
 ) -> None:
     """The sender starts from a thread the interpreter does not wait for.
 
@@ -183,18 +171,18 @@ def test_a_process_that_exits_right_after_queuing_still_starts_its_sender(
     for index in range(3):
         result = run(
             [sys.executable, "-c", QUEUE_ONE + f"queue('exit-{index}')"],
-            cwd=tmp_path,
+            cwd=Path(env["HOME"]),
             env=env,
         )
         assert result.returncode == 0, result.stderr
         wait_until(lambda: not senders.pids(), "the sender has exited")
-        assert queued_keys(state_dir) == [], f"round {index}: still queued"
+        assert queued_keys(senders.state_dir) == [], f"round {index}: still queued"
     assert sorted(e["idempotency_key"] for e in receiver.accepted) == [
         "exit-0",
         "exit-1",
         "exit-2",
     ]
-    assert senders_started(state_dir) == 3
+    assert senders_started(senders) == 3
 
 
 def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
@@ -202,7 +190,6 @@ def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
     env: dict[str, str],
     receiver: HeapReceiver,
     senders: Senders,
-    state_dir: Path,
 ) -> None:
     """A command that finds the lock taken starts no sender: the holder must look.
 
@@ -213,7 +200,7 @@ def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
     """
     give_consent(project)
     # Queued as a command would have left it, with no sender for it.
-    [first] = put_records(Outbox(state_dir / "outbox"), 1, receiver.url)
+    [first] = put_records(Outbox(senders.state_dir / "outbox"), 1, receiver.url)
     receiver.answer(Answer(behaviour="slow"), then=Answer())
     done: list[FlushResult] = []
     flushing = threading.Thread(
@@ -222,18 +209,9 @@ def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
     flushing.start()
     wait_until(lambda: receiver.request_count >= 1, "the flush posted")
     assert senders.lock_is_held()
-    record = {
-        "endpoint": env["KEDRO_TELEMETRY_ENDPOINT"],
-        "app_id": "2388822444",
-        "event": {
-            "identity": "0" * 64,
-            "event": "CLI command",
-            "timestamp": "2026-01-01T00:00:00+00:00",
-            "idempotency_key": "queued-during-the-flush",
-            "properties": {"command": "kedro info"},
-        },
-    }
-    Outbox(state_dir / "outbox").put(record)
+    record = synthetic_record(receiver.url)
+    record["event"]["idempotency_key"] = "queued-during-the-flush"
+    Outbox(senders.state_dir / "outbox").put(record)
     flushing.join(timeout=120)
     [result] = done
     assert result.sent == 0 and result.left >= 1
@@ -245,5 +223,5 @@ def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
     )
     assert receiver.accepted_keys() == {first, "queued-during-the-flush"}
     senders.wait_until_gone()
-    assert queued_keys(state_dir) == []
-    assert senders_started(state_dir) == 1  # woken by the flush
+    assert queued_keys(senders.state_dir) == []
+    assert senders_started(senders) == 1  # woken by the flush

@@ -8,9 +8,10 @@
 - End to end: after consented commands carrying secrets, not one byte the
   receiver got holds the host name, the user name, the project's path, name or
   package, nor any of the secrets.
-- Consent first: with no consent (no file and no terminal) or with consent
-  false, no event is built, queued or sent on any path (the CLI, the project
-  hooks, a session run without the CLI, the public API), and the project's
+- Consent first: with no consent (no file and no terminal: nobody is asked)
+  or with consent false, no event is built, queued or sent and no answer is
+  written on any path (the CLI, the project hooks, a session run without the
+  CLI, the public API), and the project's
   statistics (the 0.2.2 regression) are never even computed; a spy on every
   collecting step proves it, and the same spy with consent proves it watches.
   Both kinds of no (``consent.decide`` tells them apart, and its tests show
@@ -38,12 +39,13 @@ from hypothesis import strategies as st
 from kedro.framework.cli.cli import KedroCLI
 
 from kedro_telemetry.collect.masking import MASK, mask_command
-from tests.support.baseline import kedro_with_fault, python_snippet
+from tests.support.baseline import python_snippet
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro, state_dir_of
 from tests.support.outbox import assert_nothing_sent
 from tests.support.processes import settle
+from tests.support.terminal import QUESTION
 
 ALWAYS_KEPT = ("--help", "-h", "--version", "-V")
 SECRET_PREFIX = "s3cret"
@@ -408,6 +410,14 @@ COLLECTING_STEPS = (
     "kedro_telemetry.outbox.wake:start_sender",
 )
 
+# ``kedro *argv`` as the command runs it (``.format(argv=[...])``).
+CLI = """
+import sys
+from kedro.framework.cli.cli import main
+sys.argv = ["kedro", *{argv!r}]
+main()
+"""
+
 SESSION_RUN = """
 from pathlib import Path
 from kedro.framework.session import KedroSession
@@ -486,11 +496,6 @@ def pipeline_readers(env: dict[str, str]) -> set[str]:
     return {line.split()[0] for line in lines}
 
 
-def decide(project: Path, consent: str) -> None:
-    if consent != "no-file":
-        give_consent(project, consent == "consent-true")
-
-
 def api_answers(result: subprocess.CompletedProcess[str]) -> list[str]:
     return [
         line.split()[1] for line in result.stdout.splitlines() if line[:5] == "sent:"
@@ -507,62 +512,31 @@ def spied_snippet(code: str, marker: Path) -> str:
     return f"from kedro_with_fault import install\n{spies}\n{textwrap.dedent(code)}"
 
 
+# Both kinds of no (no file, and ``consent: false``), shared out among the paths.
+NOT_CONSENTED = {
+    "cli-run-no-file": (None, CLI.format(argv=["run"])),
+    "cli-info-consent-false": (False, CLI.format(argv=["info"])),
+    "session-run-no-file": (None, SESSION_RUN),
+    "api-consent-false": (False, PUBLIC_API),
+}
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    ("consent", "command"), [("no-file", "run"), ("consent-false", "info")]
+    ("consent", "code"), NOT_CONSENTED.values(), ids=NOT_CONSENTED.keys()
 )
-def test_without_consent_the_cli_collects_nothing(
+def test_without_consent_nothing_is_collected_on_any_path(
     project: Path,
     env: dict[str, str],
     receiver: HeapReceiver,
     tmp_path: Path,
     *,
-    consent: str,
-    command: str,
-) -> None:
-    decide(project, consent)
-    marker = tmp_path / "steps"
-    spy = kedro_with_fault(
-        "spy", marker, COLLECTING_STEPS, command, cwd=project, env=env
-    )
-    assert spy.returncode == 0, spy.stderr
-
-    assert steps_reached(marker) == set()
-    assert_nothing_sent(receiver, state_dir_of(env))
-
-
-@pytest.mark.slow
-def test_with_consent_the_cli_spy_sees_every_step(
-    project: Path, env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
-) -> None:
-    """The control: the same spy, with consent, sees the steps it must not see above."""
-    decide(project, "consent-true")
-    marker = tmp_path / "steps"
-    spy = kedro_with_fault("spy", marker, COLLECTING_STEPS, "run", cwd=project, env=env)
-    assert spy.returncode == 0, spy.stderr
-
-    assert steps_reached(marker) == set(COLLECTING_STEPS) - {
-        "kedro_telemetry.collect.project:metadata_at"  # the CLI has Kedro's metadata
-    }
-    assert len(receiver.wait_for(1)) == 1
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize(
-    ("consent", "code"),
-    [("no-file", SESSION_RUN), ("consent-false", PUBLIC_API)],
-    ids=["session-run-no-file", "api-consent-false"],
-)
-def test_without_consent_a_session_or_a_plugin_collects_nothing(
-    project: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    tmp_path: Path,
-    *,
-    consent: str,
+    consent: bool | None,
     code: str,
 ) -> None:
-    decide(project, consent)
+    """Without a terminal nobody is asked either, and no answer is written."""
+    if consent is not None:
+        give_consent(project, consent)
     marker = tmp_path / "steps"
     result = python_snippet(spied_snippet(code, marker), cwd=project, env=env)
     assert result.returncode == 0, result.stderr
@@ -571,15 +545,34 @@ def test_without_consent_a_session_or_a_plugin_collects_nothing(
 
     assert steps_reached(marker) == set()
     assert_nothing_sent(receiver, state_dir_of(env))
+    assert QUESTION not in result.stdout + result.stderr
+    assert (project / ".telemetry").exists() is (consent is not None)
+
+
+@pytest.mark.slow
+def test_with_consent_the_cli_spy_sees_every_step(
+    consented: Path, env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
+) -> None:
+    """The control: the same spy, with consent, sees the steps it must not see above."""
+    marker = tmp_path / "steps"
+    run = python_snippet(
+        spied_snippet(CLI.format(argv=["run"]), marker), cwd=consented, env=env
+    )
+    assert run.returncode == 0, run.stderr
+
+    assert steps_reached(marker) == set(COLLECTING_STEPS) - {
+        "kedro_telemetry.collect.project:metadata_at"  # the CLI has Kedro's metadata
+    }
+    assert len(receiver.wait_for(1)) == 1
 
 
 @pytest.mark.slow
 def test_a_consented_session_run_sends_one_project_run_event_with_statistics(
-    project: Path, env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
+    consented: Path, env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
 ) -> None:
-    decide(project, "consent-true")
+    """A session run without the CLI: its own event, once, with the project's size."""
     marker = tmp_path / "steps"
-    result = python_snippet(spied_snippet(SESSION_RUN, marker), cwd=project, env=env)
+    result = python_snippet(spied_snippet(SESSION_RUN, marker), cwd=consented, env=env)
     assert result.returncode == 0, result.stderr
 
     [event] = receiver.wait_for(1)
@@ -596,11 +589,10 @@ def test_a_consented_session_run_sends_one_project_run_event_with_statistics(
 
 @pytest.mark.slow
 def test_a_consented_plugin_event_is_sent(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
+    consented: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
     """The control of the API case: the project's yes lets a plugin's event through."""
-    decide(project, "consent-true")
-    result = python_snippet(PUBLIC_API, cwd=project, env=env)
+    result = python_snippet(PUBLIC_API, cwd=consented, env=env)
     assert api_answers(result) == ["True", "False"], result.stderr
     [event] = receiver.wait_for(1)
     assert event["event"] == "Plugin ping"
@@ -617,10 +609,7 @@ def recording_project(project: Path, env: dict[str, str], tmp_path: Path) -> Pat
 
 @pytest.mark.slow
 def test_without_consent_the_pipelines_are_never_counted(
-    recording_project: Path,
-    env: dict[str, str],
-    receiver: HeapReceiver,
-    tmp_path: Path,
+    recording_project: Path, env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
 ) -> None:
     """kedro-telemetry 0.2.2 counted the project before asking.
 
@@ -644,7 +633,7 @@ def test_with_consent_the_plugin_counts_the_pipelines(
     recording_project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
     """The control: with consent the plugin does read them, and reports."""
-    decide(recording_project, "consent-true")
+    give_consent(recording_project)
     result = python_snippet(CATALOG_ONLY, cwd=recording_project, env=env)
     assert result.returncode == 0, result.stderr
 

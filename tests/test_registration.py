@@ -14,7 +14,7 @@ import pytest
 
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import PACKAGE, kedro, python_code
+from tests.support.kedro_env import PACKAGE, kedro
 from tests.support.processes import settle
 
 pytestmark = pytest.mark.slow
@@ -64,30 +64,3 @@ def test_one_event_per_command_however_the_hooks_are_registered(
     assert isinstance(properties, dict)
     assert properties["command"] == "kedro run"
     assert ("number_of_nodes" in properties) is has_statistics
-
-
-SESSION_RUN = """
-from pathlib import Path
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
-
-project = Path.cwd()
-bootstrap_project(project)
-with KedroSession.create(project_path=project) as session:
-    session.run()
-"""
-
-
-def test_a_session_run_without_the_cli_sends_one_project_run_event(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    configure(project, SETTINGS_HOOKS)
-    result = python_code(SESSION_RUN, cwd=project, env=env)
-    assert result.returncode == 0, result.stderr
-    event = only_event(receiver, env)
-    assert event["event"] == "Kedro project run"
-    properties = event["properties"]
-    assert isinstance(properties, dict)
-    assert "command" not in properties
-    assert properties["number_of_nodes"] == 9
-    assert properties["number_of_datasets"] == 2

@@ -120,7 +120,7 @@ def choose_here(project: Path, *args: str) -> None:
 def test_enable_and_disable_are_idempotent_and_write_their_file_only(
     project: Path, in_process_home: dict[str, str]
 ) -> None:
-    """In this process; the real commands are run by the test after this one."""
+    """In this process; the real commands run in the tests after this one."""
     env = in_process_home
     for _ in range(2):
         choose_here(project, "disable")
@@ -135,20 +135,6 @@ def test_enable_and_disable_are_idempotent_and_write_their_file_only(
     choose_here(project, "disable", "--global")
     assert user_wide_file(env).read_text() == "consent: false\n"
     assert not (project / ".telemetry").exists()
-
-
-@pytest.mark.slow
-def test_enable_disable_and_global_write_their_file_only(
-    project: Path, env: dict[str, str]
-) -> None:
-    assert kedro("telemetry", "disable", cwd=project, env=env).returncode == 0
-    assert (project / ".telemetry").read_text() == "consent: false\n"
-    assert not user_wide_file(env).exists()
-    assert (
-        kedro("telemetry", "enable", "--global", cwd=project, env=env).returncode == 0
-    )
-    assert user_wide_file(env).read_text() == "consent: true\nversion: 1\n"
-    assert (project / ".telemetry").read_text() == "consent: false\n"
 
 
 @pytest.mark.slow

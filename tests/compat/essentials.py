@@ -15,6 +15,7 @@ from kedro import __version__ as kedro_version
 from kedro import io as kedro_io
 
 from kedro_telemetry.collect.event import sha256_hex
+from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.help_text import assert_kedros_help_unchanged
 from tests.support.kedro_env import (
@@ -45,7 +46,7 @@ def test_a_consented_run_sends_one_event_with_the_catalogs_counts(
 def assert_a_consented_run_sends_the_counts(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     result = kedro("run", cwd=project, env=env)
     assert result.returncode == 0, result.stderr
     event = one_event(receiver)
@@ -86,7 +87,7 @@ def test_the_optional_catalog_of_0_19_gives_the_same_counts(
 def test_values_are_masked_by_this_kedros_command_tree(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     result = kedro(
         "run",
         "--pipeline=data_processing",
@@ -104,7 +105,7 @@ def test_nothing_is_sent_when_nobody_decided_or_an_opt_out_is_set(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
     assert kedro("run", cwd=project, env=env).returncode == 0
-    (project / ".telemetry").write_text("consent: true\n")
+    give_consent(project)
     opted_out = kedro("run", cwd=project, env={**env, "DO_NOT_TRACK": "1"})
     assert opted_out.returncode == 0, opted_out.stderr
     receiver.wait_for(1, seconds=3)
@@ -124,7 +125,7 @@ def test_the_telemetry_commands_find_the_project(
 
 
 def test_the_0_9_0_names_import_and_answer(project: Path, env: dict[str, str]) -> None:
-    (project / ".telemetry").write_text("consent: false\n")
+    give_consent(project, False)
     code = (
         "from kedro_telemetry.plugin import _check_for_telemetry_consent, "
         "_get_heap_app_id, _get_or_create_uuid, ProjectMetadata\n"

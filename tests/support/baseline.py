@@ -24,7 +24,6 @@ from tests.support.kedro_env import kedro, kedro_without_hooks
 __all__ = [
     "BASELINE_SCRIPT",
     "FAULT_SCRIPT",
-    "KEDRO_SCRIPT",
     "PYTHON",
     "Result",
     "assert_unchanged_by_plugin",
@@ -38,7 +37,6 @@ __all__ = [
 
 SUPPORT = Path(__file__).parent
 PYTHON = sys.executable
-KEDRO_SCRIPT = str(Path(sys.executable).with_name("kedro"))
 FAULT_SCRIPT = str(SUPPORT / "kedro_with_fault.py")
 BASELINE_SCRIPT = str(SUPPORT / "kedro_without_hooks.py")
 

@@ -12,7 +12,6 @@ import os
 import re
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -24,7 +23,6 @@ from tests.support.kedro_env import kedro, state_dir_of
 from tests.support.outbox import queued_keys
 
 __all__ = [
-    "KEDRO",
     "QUEUE_ONE",
     "FlushResult",
     "Senders",
@@ -37,7 +35,6 @@ __all__ = [
     "wait_until",
 ]
 
-KEDRO = str(Path(sys.executable).with_name("kedro"))
 SENDER_MODULE = b"kedro_telemetry.sender"
 # ``queue(key)`` queues an event through the plugin's own ``queue_event``, as a
 # ``kedro`` command does when it ends, without the second of Kedro's start-up.

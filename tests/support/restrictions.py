@@ -7,6 +7,7 @@ machine cannot do it.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import pwd
@@ -14,12 +15,21 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from tests.support.baseline import BASELINE_SCRIPT, KEDRO_SCRIPT, PYTHON, Result, run
+import pytest
 
-__all__ = ["UidRunner", "in_read_only_project", "read_only_mounts_work", "uid_runner"]
+from tests.support.baseline import BASELINE_SCRIPT, PYTHON, Result, run
+from tests.support.kedro_env import KEDRO_EXECUTABLE
+
+__all__ = [
+    "UidRunner",
+    "in_read_only_project",
+    "read_only_mounts_work",
+    "room_for_another_uid",
+    "uid_runner",
+]
 
 
 def in_read_only_project(project: Path, argv: Sequence[str]) -> list[str]:
@@ -106,7 +116,7 @@ class UidRunner:
         )
 
     def kedro(self, *args: str, cwd: Path, env: dict[str, str]) -> Result:
-        return self.run([PYTHON, KEDRO_SCRIPT, *args], cwd=cwd, env=env)
+        return self.run([PYTHON, KEDRO_EXECUTABLE, *args], cwd=cwd, env=env)
 
     def kedro_without_hooks(self, *args: str, cwd: Path, env: dict[str, str]) -> Result:
         return self.run([PYTHON, BASELINE_SCRIPT, *args], cwd=cwd, env=env)
@@ -151,3 +161,21 @@ def uid_runner() -> UidRunner | str:
         if result.returncode == 0 and result.stdout.strip() == "nameless":
             return runner
     return "no Python interpreter that a uid without a passwd entry can start"
+
+
+@contextlib.contextmanager
+def room_for_another_uid(prefix: str) -> Iterator[tuple[UidRunner, Path]]:
+    """A working :class:`UidRunner` and a directory its uid can enter, or a skip.
+
+    The directory is not under pytest's own temporary one, which is private
+    to root; it is removed at the end.
+    """
+    runner = uid_runner()
+    if isinstance(runner, str):
+        pytest.skip(runner)
+    root = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        os.chmod(root, 0o755)
+        yield runner, root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
