@@ -14,10 +14,8 @@ from pathlib import Path
 
 import click
 import pytest
-from cachetools import TTLCache
 
 from kedro_telemetry import collect, consent, environment, files
-from kedro_telemetry.consent import git as consent_git
 from kedro_telemetry.consent.records import write_answer
 from tests.support.consent_files import write_consent
 from tests.support.git_repos import git, init_repository
@@ -152,32 +150,15 @@ def test_an_unreadable_index_is_a_doubt_and_a_doubt_is_no_yes(project: Path) -> 
 
 
 @pytest.mark.slow
-def test_a_long_lived_process_sees_every_change_of_the_index(
-    project: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A new file or a new index is asked about at once; nothing else is kept long."""
-    clock = [0.0]
-    kept = TTLCache(64, consent_git.ANSWER_SECONDS, timer=lambda: clock[0])
-    monkeypatch.setattr(consent_git, "_answers", kept)
+def test_a_long_lived_process_sees_every_change_of_the_index(project: Path) -> None:
+    """Git is asked at every decision: tracking or untracking counts at once."""
     write_consent(project / ".telemetry", True)
     repository = repository_of(project)
-    for _ in range(3):
-        assert decided(project) == (True, "project")
+    assert decided(project) == (True, "project")
     git("add", "--force", "spaceship-log/.telemetry", cwd=repository)
-    for _ in range(2):
-        assert decided(project) == (None, "undecided")
+    assert decided(project) == (None, "undecided")
     git("rm", "--cached", "--quiet", "spaceship-log/.telemetry", cwd=repository)
     assert decided(project) == (True, "project")
-    # A worktree's index lives elsewhere: git's answer holds for a few seconds.
-    worktree = project.parent.parent / "worktree"
-    git("commit", "--quiet", "--allow-empty", "-m", "start", cwd=repository)
-    git("worktree", "add", "--quiet", str(worktree), cwd=repository)
-    write_consent(worktree / "spaceship-log" / ".telemetry", True)
-    assert decided(worktree / "spaceship-log") == (True, "project")
-    git("add", "--force", "spaceship-log/.telemetry", cwd=worktree)
-    assert decided(worktree / "spaceship-log") == (True, "project")
-    clock[0] += consent_git.ANSWER_SECONDS
-    assert decided(worktree / "spaceship-log") == (None, "undecided")
 
 
 class Terminal(io.StringIO):

@@ -26,6 +26,7 @@ from __future__ import annotations
 import errno
 import os
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,7 @@ import pytest
 from kedro_telemetry.collect import machine
 from kedro_telemetry.collect.event import sha256_hex
 from kedro_telemetry.files import FileTooLargeError
+from kedro_telemetry.outbox import store
 from kedro_telemetry.outbox.store import MAX_BYTES, Outbox
 from tests.support.heap_receiver import (
     Answer,
@@ -310,6 +312,28 @@ def test_a_passing_read_error_never_costs_an_event(
         second,
     ]
     assert outbox.count() == 2  # read at last: counted again
+
+
+def test_a_reader_that_lives_on_tries_an_unreadable_file_again_later(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A sender serving a whole session leaves such a file alone only a while."""
+    monkeypatch.setattr(store, "_UNREADABLE_SECONDS", 0.05)
+    outbox = Outbox(tmp_path / "outbox")
+    put_records(outbox, 1, UNUSED)
+    [failing] = outbox.files()
+    real_open = os.open
+
+    def refused(path: Any, *args: Any, **kwargs: Any) -> int:
+        if Path(path) == failing:
+            raise OSError(errno.EACCES, os.strerror(errno.EACCES), str(path))
+        return real_open(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)
+    assert outbox.read_removing_corrupt(100) == []
+    assert outbox.count() == 0
+    time.sleep(0.1)
+    assert outbox.count() == 1  # its time is up: the next pass reads it again
 
 
 def test_a_drain_trims_an_outbox_over_the_event_cap_before_sending(

@@ -6,7 +6,8 @@ and sparse indexes, worktrees, submodules, whatever it adds next), so the
 plugin asks it with a small plumbing command and reads only the exit code.
 ``consent`` asks only when a ``.telemetry`` says yes and belongs to the
 person running the command, so a command whose answer is no, or comes from
-elsewhere, never starts git.
+elsewhere, never starts git; and it asks at every decision, since git answers
+in about a millisecond and nothing it said can then go stale.
 """
 
 from __future__ import annotations
@@ -17,29 +18,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from cachetools import TTLCache
-
 __all__ = ["tracks", "would_track"]
 
 # Git answers in milliseconds, even for a large repository; a git that takes
 # longer (a network file system, a hung hook) leaves the answer in doubt.
 _TIMEOUT_SECONDS = 1.0
-
-# A long-lived process (a notebook kernel, a tool calling ``send_event`` in a
-# loop) may decide many times a second. Git's answer is kept a few seconds
-# while the file and the repository's index keep their state (a clone or a
-# checkout writes a new file; ``git add`` a new index). Only a worktree's or a
-# submodule's index, which lives elsewhere, can change unseen for that long.
-ANSWER_SECONDS = 10.0
-
-# What changes whenever a file is written, replaced, created or removed: an
-# atomic write is a new inode; an edit in place changes the size or the
-# modification time, in nanoseconds. A file that cannot be stat'ed has its
-# error number instead.
-Signature = tuple[int, int, int, int] | str
-_answers: TTLCache[tuple[str, Signature, Signature], bool] = TTLCache(
-    64, ANSWER_SECONDS
-)
 
 
 def tracks(path: Path) -> bool | None:
@@ -49,27 +32,10 @@ def tracks(path: Path) -> bool | None:
     not installed, times out, or fails, for instance on a repository that
     another user owns (git's ``safe.directory`` check).
     """
-    dot_git = _dot_git(path.parent)
-    if dot_git is None:
+    if not _in_work_tree(path.parent):
         return False
-    index = dot_git / "index" if dot_git.is_dir() else dot_git
-    key = (os.fspath(path), signature(path), signature(index))
-    if key in _answers:
-        return _answers[key]
     code = _git(path, "ls-files", "--error-unmatch", "--", path.name)
-    answer = {0: True, 1: False}.get(code) if code is not None else None
-    if answer is not None:
-        _answers[key] = answer
-    return answer
-
-
-def signature(path: Path) -> Signature:
-    """The state of ``path`` that tells whether git's answer about it still holds."""
-    try:
-        info = os.stat(path)
-    except OSError as error:
-        return f"unreadable: {error.errno}"
-    return info.st_mtime_ns, info.st_size, info.st_ino, info.st_dev
+    return {0: True, 1: False}.get(code) if code is not None else None
 
 
 def would_track(path: Path) -> bool:
@@ -78,24 +44,20 @@ def would_track(path: Path) -> bool:
     A courtesy after the question (a warning that a committed yes counts for
     nobody), so any doubt is a no.
     """
-    if _dot_git(path.parent) is None:
+    if not _in_work_tree(path.parent):
         return False
     return _git(path, "check-ignore", "--quiet", "--", path.name) == 1
 
 
-def _dot_git(directory: Path) -> Path | None:
-    """The nearest ``.git`` at or above ``directory``: git could see it then.
+def _in_work_tree(directory: Path) -> bool:
+    """Whether git could see ``directory`` at all: a ``.git`` in it or above.
 
     Not a verdict, only a way to leave git unstarted where it has nothing to
     say; ``GIT_DIR`` names a repository from anywhere, so git is asked then.
     """
-    named = os.environ.get("GIT_DIR")
-    if named:
-        return Path(named)
-    for folder in (directory, *directory.parents):
-        if (folder / ".git").exists():
-            return folder / ".git"
-    return None
+    if os.environ.get("GIT_DIR"):
+        return True
+    return any((folder / ".git").exists() for folder in (directory, *directory.parents))
 
 
 def _git(path: Path, *args: str) -> int | None:

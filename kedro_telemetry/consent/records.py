@@ -13,7 +13,6 @@ from __future__ import annotations
 import contextlib
 import os
 import sys
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +44,6 @@ class FileState:
     UNUSABLE = "unusable"  # a directory, a dangling link, unreadable, too large
 
 
-@dataclass(frozen=True)
 class ConsentFile:
     """What one consent file says, and why it says nothing when it does not.
 
@@ -55,12 +53,26 @@ class ConsentFile:
     where there is no file, or on Windows, whose files carry no such id).
     """
 
-    path: Path
-    state: str
-    consent: bool | None = None
-    version: int = 1
-    owner: int | None = None
-    problem: str = ""
+    __slots__ = ("consent", "owner", "path", "problem", "state", "version")
+
+    def __init__(  # noqa: PLR0917 (the fields, in order)
+        self,
+        path: Path,
+        state: str,
+        consent: bool | None = None,
+        version: int = 1,
+        owner: int | None = None,
+        problem: str = "",
+    ) -> None:
+        self.path = path
+        self.state = state
+        self.consent = consent
+        self.version = version
+        self.owner = owner
+        self.problem = problem
+
+    def __repr__(self) -> str:
+        return f"ConsentFile({self.path!r}, {self.state!r}, {self.consent!r})"
 
 
 def read_consent_file(path: Path) -> ConsentFile:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from kedro_telemetry import collect, environment, files
@@ -58,14 +57,22 @@ class Look:
 Verdict = tuple[bool, str] | None  # the consent, and where it was found
 
 
-@dataclass(frozen=True)
 class Source:
     """One consent source: how it is read, and how it names itself to people."""
 
-    name: str
-    wording: str  # "disabled by <wording> <where>"
-    look: Callable[[Look], Verdict]
-    silent: bool = False  # a no from it is not reminded on stderr
+    __slots__ = ("look", "name", "silent", "wording")
+
+    def __init__(
+        self,
+        name: str,
+        wording: str,  # "disabled by <wording> <where>"
+        look: Callable[[Look], Verdict],
+        silent: bool = False,  # a no from it is not reminded on stderr
+    ) -> None:
+        self.name = name
+        self.wording = wording
+        self.look = look
+        self.silent = silent
 
 
 def _opt_out_variables(look: Look) -> Verdict:

@@ -15,8 +15,9 @@ import json
 import logging
 import os
 import time
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from kedro_telemetry import files
 from kedro_telemetry.files import (
@@ -27,6 +28,9 @@ from kedro_telemetry.files import (
 )
 from kedro_telemetry.logs import LOGGER_NAME
 
+if TYPE_CHECKING:
+    from cachetools import TTLCache
+
 __all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "MAX_EVENTS", "Entry", "Outbox"]
 
 MAX_EVENTS = 10_000
@@ -36,6 +40,8 @@ MAX_AGE_SECONDS = 30 * 24 * 3600
 # One event is a few kilobytes; a file far larger than that is not one of ours.
 _MAX_EVENT_FILE = 256 * 1024
 _STALE_TEMPORARY_SECONDS = 3600
+# How long a reader leaves a file alone after it could not read it.
+_UNREADABLE_SECONDS = 60.0
 
 logger = logging.getLogger(LOGGER_NAME)
 
@@ -73,10 +79,12 @@ class Outbox:
         self.directory = directory
         self.max_events = max_events
         self.max_bytes = max_bytes
-        # Files this reader could not read for a passing reason: kept on disk
-        # for the next process, but not counted again by this one, so that a
-        # sender never loops on a file it cannot read.
-        self._unreadable: set[str] = set()
+        # Files this reader could not read for a passing reason (a permission,
+        # an I/O error): kept on disk, and not counted again by this reader for
+        # a minute, so that a sender never loops on them, and a sender that
+        # lives on (a working session) tries them again once the cause may be
+        # gone. Made at the first such file: most readers never meet one.
+        self._unreadable: TTLCache[str, bool] | None = None
 
     @classmethod
     def default(cls) -> Outbox:
@@ -136,7 +144,8 @@ class Outbox:
 
     def count(self) -> int:
         """Queued files, less those this reader already failed to read."""
-        return sum(1 for name in self.names() if name not in self._unreadable)
+        unreadable: Mapping[str, bool] = self._unreadable or {}
+        return sum(1 for name in self.names() if name not in unreadable)
 
     def read_removing_corrupt(self, limit: int) -> list[Entry]:
         """Up to ``limit`` entries for the sender, oldest first.
@@ -205,6 +214,13 @@ class Outbox:
                     if path.stat().st_mtime < cutoff:
                         path.unlink()
 
+    def _remember_unreadable(self, name: str) -> None:
+        if self._unreadable is None:
+            from cachetools import TTLCache
+
+            self._unreadable = TTLCache(self.max_events, _UNREADABLE_SECONDS)
+        self._unreadable[name] = True
+
     def _read(self, path: Path, discard_corrupt: bool) -> dict[str, Any] | None:
         """The record in ``path``, or ``None``; only a proven-corrupt file is removed.
 
@@ -220,9 +236,10 @@ class Outbox:
             return None
         except OSError:
             logger.debug("could not read %s", path.name, exc_info=True)
-            self._unreadable.add(path.name)
+            self._remember_unreadable(path.name)
             return None
-        self._unreadable.discard(path.name)
+        if self._unreadable is not None:
+            self._unreadable.pop(path.name, None)
         if _is_record(record):
             return dict(record)
         if discard_corrupt:
@@ -232,7 +249,7 @@ class Outbox:
                 pass
             except OSError:  # cannot be removed: not to be counted again either
                 logger.debug("could not remove %s", path.name, exc_info=True)
-                self._unreadable.add(path.name)
+                self._remember_unreadable(path.name)
         return None
 
 
