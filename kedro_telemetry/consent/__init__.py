@@ -27,7 +27,15 @@ from kedro_telemetry import files
 from kedro_telemetry.consent.records import FileState, answer_key, read_consent_file
 from kedro_telemetry.consent.sources import SOURCES, Look, why_not_yours
 
-__all__ = ["SOURCES", "Decision", "answer_destination", "answer_key", "decide"]
+__all__ = [
+    "SOURCES",
+    "Decision",
+    "FileState",
+    "answer_destination",
+    "answer_key",
+    "decide",
+    "read_consent_file",
+]
 
 
 class Decision:
