@@ -158,11 +158,7 @@ def _own_answer(look: Look) -> Verdict:
     except files.NoHomeError:
         return None
     found = read_project_answer(path, answer_key(look.project))
-    if found.state != FileState.DECIDED or found.consent is None:
-        return None
-    if found.consent and not look.current_yes(found, f"your answer in {path}"):
-        return None
-    return found.consent, str(path)
+    return _your_answer(look, found, f"your answer in {path}")
 
 
 def _user_file(look: Look) -> Verdict:
@@ -170,12 +166,16 @@ def _user_file(look: Look) -> Verdict:
         path = files.user_consent_file()
     except files.NoHomeError:  # no home, so no user-wide choice either
         return None
-    found = read_consent_file(path)
+    return _your_answer(look, read_consent_file(path), f"your user-wide {path}")
+
+
+def _your_answer(look: Look, found: ConsentFile, where: str) -> Verdict:
+    """A no, or a yes to what is sent now, from a file of this person's own."""
     if found.state != FileState.DECIDED or found.consent is None:
         return None
-    if found.consent and not look.current_yes(found, f"your user-wide {path}"):
+    if found.consent and not look.current_yes(found, where):
         return None
-    return found.consent, str(path)
+    return found.consent, str(found.path)
 
 
 def _question(look: Look) -> Verdict:
