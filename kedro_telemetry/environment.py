@@ -1,7 +1,8 @@
 """What the process environment says about telemetry.
 
-Every environment variable the plugin reads is named here, so that the README,
-``kedro telemetry status`` and the code agree on them.
+Every environment variable the plugin reads is named here, so that the table
+of them in ``docs/companies.md`` (held to the code by ``tests/test_docs.py``),
+``kedro telemetry status`` and the code agree.
 """
 
 from __future__ import annotations

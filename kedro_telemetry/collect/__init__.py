@@ -1,7 +1,7 @@
 """The event and its properties: what a consented action sends, read only after a yes.
 
-``tracker`` turns Kedro's hooks into one event per user action; ``machine``,
-``project`` and ``counts`` read the properties, one reader per field;
+``kedro_telemetry.tracker`` gathers them into one event per user action;
+``machine``, ``project`` and ``counts`` read the properties;
 ``masking`` masks the command line; ``identity`` keys the hashes of the
 person's names; ``event`` gives the result Heap's shape.
 """
