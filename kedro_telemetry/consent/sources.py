@@ -48,8 +48,8 @@ class Look:
         self.outdated_yes = found.version
         self.notes.append(
             f"{where} says yes to what version {found.version} of the plugin "
-            f"sent; version {collect.CONSENT_VERSION} sends more, so you are "
-            "asked again"
+            f"sent; version {collect.CONSENT_VERSION} sends more, so it does not "
+            "count until you answer again"
         )
         return False
 
