@@ -36,7 +36,6 @@ from tests.support.baseline import (
     Result,
     assert_unchanged_by_plugin,
     normalised,
-    run,
 )
 from tests.support.consent_files import give_consent, user_wide_file
 from tests.support.heap_receiver import HeapReceiver
@@ -45,6 +44,7 @@ from tests.support.kedro_env import (
     isolated_environment,
     kedro,
     kedro_without_hooks,
+    run,
 )
 from tests.support.outbox import assert_nothing_sent
 from tests.support.processes import settle

@@ -34,10 +34,10 @@ import pytest
 from kedro_telemetry import files
 from kedro_telemetry.files import write_atomically
 from kedro_telemetry.outbox.store import Outbox
-from tests.support.baseline import PYTHON, run, tree_digest
+from tests.support.baseline import PYTHON, tree_digest
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import Answer, HeapReceiver
-from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro, kedro_without_hooks
+from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro, kedro_without_hooks, run
 from tests.support.outbox import outbox_entries, synthetic_record
 from tests.support.terminal import QUESTION, on_terminal
 
