@@ -17,6 +17,7 @@ import pexpect
 import pytest
 
 from kedro_telemetry import consent, environment
+from tests.support.baseline import tree_digest
 from tests.support.consent_files import (
     give_consent,
     user_wide_file,
@@ -45,6 +46,9 @@ def test_the_prompt_records_the_answer_and_is_not_asked_again(
     answer: str,
     recorded: str,
 ) -> None:
+    """The answer's ``.telemetry`` is the only file the command adds or changes."""
+    before = tree_digest(project)
+    env["PYTHONDONTWRITEBYTECODE"] = "1"  # Kedro's own caches aside
     session = on_terminal("info", cwd=project, env=env)
     session.expect_exact(QUESTION)
     assert "kedro telemetry enable --global" in session.before.replace("\r\n", " ")
@@ -56,6 +60,9 @@ def test_the_prompt_records_the_answer_and_is_not_asked_again(
     assert session.exitstatus == 0
     version = "version: 1\n" if answer == "y" else ""
     assert (project / ".telemetry").read_text() == f"consent: {recorded}\n{version}"
+    after = tree_digest(project)
+    assert after.pop(".telemetry").startswith("file 644 ")
+    assert after == before
 
     second = on_terminal("info", cwd=project, env=env)
     second.expect(pexpect.EOF)
