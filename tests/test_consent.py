@@ -170,20 +170,6 @@ def test_outside_a_project_only_the_user_wide_setting_decides(
     )
 
 
-@pytest.mark.slow
-def test_outside_a_project_only_the_user_wide_setting_counts(
-    tmp_path: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    """Nobody decided outside a project is ``decide(None)``: in-process, above."""
-    outside = tmp_path / "elsewhere"
-    outside.mkdir()
-    write_user_wide(env, True)
-    assert kedro("info", cwd=outside, env=env).returncode == 0
-    [event] = receiver.wait_for(1)
-    assert event["properties"]["command"] == "kedro info"
-    assert "package_name" not in event["properties"]
-
-
 # Decisions follow the files, in a process that lives on ----------------------
 
 LONG_LIVED = """

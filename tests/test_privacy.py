@@ -48,7 +48,6 @@ from tests.support.kedro_env import (
     state_dir_of,
 )
 from tests.support.outbox import assert_nothing_sent
-from tests.support.processes import settle
 from tests.support.terminal import QUESTION
 
 ALWAYS_KEPT = ("--help", "-h", "--version", "-V")
@@ -560,23 +559,20 @@ def test_with_consent_the_cli_spy_sees_every_step(
 
 
 @pytest.mark.slow
-def test_a_consented_session_run_sends_one_project_run_event_with_statistics(
+def test_with_consent_the_session_spy_sees_the_project_read(
     consented: Path, env: dict[str, str], receiver: HeapReceiver, tmp_path: Path
 ) -> None:
-    """A session run without the CLI: its own event, once, with the project's size."""
+    """The control of the session case: a session run without the CLI collects.
+
+    Its event, once, with the project's size: test_entry_points.py.
+    """
     marker = tmp_path / "steps"
     result = spied(SESSION_RUN, marker, consented, env)
     assert result.returncode == 0, result.stderr
 
     [event] = receiver.wait_for(1)
-    settle(env)  # every sender has exited: a second event would be here by now
-    assert len(receiver.accepted) == 1
     assert event["event"] == "Kedro project run"
-    properties = event["properties"]
-    assert properties["number_of_nodes"] == 9
-    assert properties["number_of_datasets"] == 2
-    assert properties["number_of_pipelines"] == 4
-    assert "command" not in properties
+    assert "command" not in event["properties"]
     assert "kedro_telemetry.collect.project:metadata_at" in steps_reached(marker)
 
 

@@ -203,6 +203,7 @@ def test_debug_mode_prints_the_event_and_sends_nothing(
 def test_another_plugin_can_send_an_event_under_the_users_consent(
     outside: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
+    """Outside a project only the user-wide setting counts, for both events."""
     result = kedro("sample-ping", cwd=outside, env=env)
     assert (
         result.stdout.strip().splitlines()[-1] == "queued: False"
@@ -212,6 +213,9 @@ def test_another_plugin_can_send_an_event_under_the_users_consent(
     result = kedro("sample-ping", cwd=outside, env=env)
     assert result.stdout.strip().splitlines()[-1] == "queued: True"
     events = receiver.wait_for(2)
+    [command] = [event for event in events if event["event"] == "CLI command"]
+    assert command["properties"]["command"] == "kedro sample-ping"
+    assert "package_name" not in command["properties"]
     [ping] = [event for event in events if event["event"] == "Sample ping"]
     assert ping["properties"]["plugin"] == "sample"
     assert ping["properties"]["pings"] == 1
