@@ -30,11 +30,6 @@ from tests.support.outbox import assert_nothing_sent, queued_keys
 from tests.support.processes import settle
 from tests.support.terminal import QUESTION, on_terminal
 
-OPTED_OUT = (
-    "Kedro-Telemetry is installed, but you have opted out of sharing usage "
-    "analytics so none will be collected."
-)
-
 
 @pytest.mark.slow
 # An empty answer is the default, no ("n" itself is answered in test_bad_input).

@@ -41,8 +41,6 @@ STEPS = {
     "kedro_telemetry.outbox.store:Outbox.put": NOTHING,
     "kedro_telemetry.outbox.wake:start_sender": QUEUED,
 }
-# ``kedro info`` builds no catalog, so it never counts the project.
-INFO_STEPS = [step for step in STEPS if "collect.counts:" not in step]
 
 pytestmark = pytest.mark.slow
 

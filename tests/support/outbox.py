@@ -28,7 +28,6 @@ __all__ = [
     "outbox_entries",
     "queue_records",
     "queued_keys",
-    "queued_records",
     "stray_files",
     "synthetic_record",
 ]
@@ -100,21 +99,18 @@ def outbox_entries(state_dir: Path) -> list[str]:
     return sorted(os.listdir(outbox)) if outbox.is_dir() else []
 
 
-def queued_records(state_dir: Path) -> list[dict[str, Any]]:
-    """The queued records, oldest first, read as the sender would see them."""
+def queued_keys(state_dir: Path) -> list[str]:
+    """The queued events' keys, oldest first, read as the sender would see them."""
     directory = state_dir / "outbox"
     if not directory.is_dir():
         return []
-    records = []
+    keys = []
     for name in sorted(os.listdir(directory)):
         if name.endswith(".json") and not name.startswith("."):
             with contextlib.suppress(FileNotFoundError):
-                records.append(json.loads((directory / name).read_text()))
-    return records
-
-
-def queued_keys(state_dir: Path) -> list[str]:
-    return [record["event"]["idempotency_key"] for record in queued_records(state_dir)]
+                record = json.loads((directory / name).read_text())
+                keys.append(record["event"]["idempotency_key"])
+    return keys
 
 
 def stray_files(state_dir: Path) -> list[str]:
