@@ -36,7 +36,6 @@ from tests.support.baseline import (
     Result,
     assert_unchanged_by_plugin,
     normalised,
-    run,
 )
 from tests.support.consent_files import give_consent, user_wide_file
 from tests.support.heap_receiver import HeapReceiver
@@ -45,6 +44,7 @@ from tests.support.kedro_env import (
     isolated_environment,
     kedro,
     kedro_without_hooks,
+    run,
 )
 from tests.support.outbox import assert_nothing_sent
 from tests.support.processes import settle
@@ -265,25 +265,19 @@ def test_a_broken_project_consent_file_changes_nothing(
 # Broken consent files on a terminal -------------------------------------------
 
 
-def answer_no_to_the_question(project: Path, env: dict[str, str]) -> pexpect.spawn:
-    """``kedro info`` on a terminal, which asks; the answer is no."""
-    session = on_terminal("info", cwd=project, env=env, timeout=60)
-    session.expect_exact(QUESTION)
-    session.sendline("n")
-    session.expect(pexpect.EOF)
-    session.close()
-    assert session.exitstatus == 0
-    return session
-
-
 @pytest.mark.slow
 def test_an_invalid_project_consent_file_is_asked_about_again(
     project: Path, env: dict[str, str], silent: Callable[[], None]
 ) -> None:
     bad_file("invalid-yaml").make(project / ".telemetry")
 
-    session = answer_no_to_the_question(project, env)
+    session = on_terminal("info", cwd=project, env=env, timeout=60)
+    session.expect_exact(QUESTION)
+    session.sendline("n")
+    session.expect(pexpect.EOF)
+    session.close()
 
+    assert session.exitstatus == 0
     assert "Traceback" not in session.before
     assert (project / ".telemetry").read_text() == "consent: false\n"
     silent()
@@ -371,13 +365,18 @@ def _without_xdg(env: dict[str, str]) -> dict[str, str]:
     return {name: value for name, value in env.items() if not name.startswith("XDG_")}
 
 
-def test_a_home_that_cannot_be_created_is_no_choice(
+def test_a_home_that_cannot_be_created_or_none_at_all_is_no_choice(
     project: Path,
     in_process_home: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
     tmp_path: Path,
 ) -> None:
-    """In-process: no user-wide choice can be read there, so nobody decided."""
+    """In-process: no user-wide choice can be read there, so nobody decided.
+
+    First ``HOME`` lies under a regular file; then ``HOME`` is unset and there
+    is no passwd entry either: the operating system's answer is the far edge,
+    played here as Python gives it for a uid without a passwd entry.
+    """
     occupied = tmp_path / "occupied"
     occupied.write_text("a file where the home's parent should be\n")
     for name in list(in_process_home):
@@ -389,6 +388,16 @@ def test_a_home_that_cannot_be_created_is_no_choice(
 
     assert (decision.consent, decision.source) == (None, "undecided")
     assert occupied.read_text() == "a file where the home's parent should be\n"
+
+    def no_passwd_entry() -> Path:
+        raise RuntimeError("Could not determine home directory.")
+
+    monkeypatch.delenv("HOME")
+    monkeypatch.setattr(Path, "home", staticmethod(no_passwd_entry))
+
+    decision = consent.decide(project)
+
+    assert (decision.consent, decision.source) == (None, "undecided")
 
 
 @pytest.mark.slow
@@ -462,28 +471,6 @@ def test_a_uid_without_a_user_name_is_reported_as_anonymous(
     [event] = receiver.wait_for(1)
     assert event["properties"]["username"] == "anonymous"
     assert event["properties"]["command"] == "kedro info"
-
-
-def test_no_home_at_all_is_no_choice(
-    project: Path, in_process_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """In-process: ``HOME`` and the XDG variables unset, no passwd entry either.
-
-    The operating system's answer is the far edge, played here as Python
-    gives it for a uid without a passwd entry.
-    """
-
-    def no_passwd_entry() -> Path:
-        raise RuntimeError("Could not determine home directory.")
-
-    for name in list(in_process_home):
-        if name == "HOME" or name.startswith("XDG_"):
-            monkeypatch.delenv(name)
-    monkeypatch.setattr(Path, "home", staticmethod(no_passwd_entry))
-
-    decision = consent.decide(project)
-
-    assert (decision.consent, decision.source) == (None, "undecided")
 
 
 @pytest.mark.slow

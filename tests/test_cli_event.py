@@ -23,7 +23,6 @@ from tests.support.processes import settle
 
 pytestmark = pytest.mark.slow
 
-PROJECT_DIR_NAME = "spaceship-log"
 Result = subprocess.CompletedProcess[str]
 
 

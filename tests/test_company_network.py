@@ -16,7 +16,7 @@ from kedro_telemetry.sender.drain import Report
 from kedro_telemetry.sender.http_session import openssl_trust
 from tests.support.company_network import ForwardProxy, PrivateCA
 from tests.support.heap_receiver import HeapReceiver, assert_nothing_stored_twice
-from tests.support.outbox import drain_here, put_records
+from tests.support.outbox import drain_here, queue_records
 
 NETWORK_VARIABLES = (
     "HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY", "ALL_PROXY",
@@ -55,7 +55,7 @@ def tls_receiver(ca: PrivateCA) -> Iterator[HeapReceiver]:
 def send_one(tmp_path: Path, endpoint: str) -> Report:
     """Queue one event for ``endpoint`` and run one drain of 10 seconds."""
     outbox = Outbox(tmp_path / "outbox")
-    put_records(outbox, 1, endpoint)
+    queue_records(outbox, 1, endpoint)
     return drain_here(outbox, 10)
 
 
@@ -102,7 +102,7 @@ def test_an_untrusted_certificate_keeps_the_event_until_ssl_cert_file_names_its_
     ca: PrivateCA,
 ) -> None:
     outbox = Outbox(tmp_path / "outbox")
-    [key] = put_records(outbox, 1, tls_receiver.url)
+    [key] = queue_records(outbox, 1, tls_receiver.url)
     untrusted = drain_here(outbox, 10)
     assert (untrusted.sent, untrusted.left) == (0, 1)
     assert untrusted.problem == "network: SSLError"

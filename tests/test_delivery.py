@@ -46,11 +46,10 @@ from tests.support.heap_receiver import (
 from tests.support.kedro_env import KEDRO_EXECUTABLE, PACKAGE, PROJECT_NAME, kedro
 from tests.support.outbox import (
     drain_here,
-    put_records,
+    queue_records,
     queued_keys,
     stray_files,
     synthetic_record,
-    write_backlog,
 )
 from tests.support.processes import (
     Senders,
@@ -114,7 +113,7 @@ def test_a_500_is_retried_and_the_event_stored_once(
 ) -> None:
     receiver.answer(Answer(500), then=Answer())
     outbox = Outbox(tmp_path / "outbox")
-    [key] = put_records(outbox, 1, receiver.url)
+    [key] = queue_records(outbox, 1, receiver.url)
     report = drain_here(outbox, 30)
     assert (report.sent, report.left) == (1, 0)
     assert receiver.posted_keys == [key, key]  # the same key on the retry
@@ -158,7 +157,7 @@ def test_flush_with_a_short_timeout_gives_up_on_a_silent_endpoint_and_keeps_the_
     """Then a flush delivers the backlog, oldest first."""
     state_dir = senders.state_dir
     # Queued as commands would have left them, with no sender for them.
-    backlog = put_records(Outbox(state_dir / "outbox"), 2, receiver.url)
+    backlog = queue_records(Outbox(state_dir / "outbox"), 2, receiver.url)
     receiver.answer(then=Answer(behaviour="hang"))
     stuck = flush(consented, env, timeout=2)
     assert (stuck.sent, stuck.left) == (0, 2)
@@ -242,7 +241,7 @@ UNUSED = "http://127.0.0.1:9/unused"
 def test_trim_leaves_an_outbox_within_bounds_and_temporaries_alone(
     tmp_path: Path,
 ) -> None:
-    keys = put_records(Outbox(tmp_path / "outbox"), 3, UNUSED)
+    keys = queue_records(Outbox(tmp_path / "outbox"), 3, UNUSED)
     temporary = tmp_path / "outbox" / ".tmp-00000000000000000000-abc.json-1-ff"
     temporary.write_bytes(b"x" * 10_000)
     exact = sum(path.stat().st_size for path in Outbox(tmp_path / "outbox").files())
@@ -257,7 +256,7 @@ def test_trim_leaves_an_outbox_within_bounds_and_temporaries_alone(
 def test_put_keeps_a_full_outbox_at_the_event_cap(tmp_path: Path) -> None:
     """No sender needed: queueing itself makes room by dropping the oldest."""
     directory = tmp_path / "outbox"
-    keys = write_backlog(directory, [synthetic_record(UNUSED) for _ in range(50)])
+    keys = queue_records(Outbox(directory), 50, UNUSED)
     newest = synthetic_record(UNUSED)
     Outbox(directory, max_events=50).put(newest)
     queued = [entry.event["idempotency_key"] for entry in Outbox(directory).peek(100)]
@@ -266,9 +265,8 @@ def test_put_keeps_a_full_outbox_at_the_event_cap(tmp_path: Path) -> None:
 
 def test_put_keeps_the_outbox_under_the_byte_cap(tmp_path: Path) -> None:
     directory = tmp_path / "outbox"
-    records = [synthetic_record("http://127.0.0.1:9/unused", 200) for _ in range(30)]
-    keys = write_backlog(directory, records)
-    newest = synthetic_record("http://127.0.0.1:9/unused", 200)
+    keys = queue_records(Outbox(directory), 30, UNUSED, padding=200)
+    newest = synthetic_record(UNUSED, 200)
     Outbox(directory).put(newest)
     sizes = [path.stat().st_size for path in directory.iterdir()]
     assert sum(sizes) <= MAX_BYTES < sum(sizes) + max(sizes)  # no more than due
@@ -279,7 +277,7 @@ def test_put_keeps_the_outbox_under_the_byte_cap(tmp_path: Path) -> None:
 def test_put_refuses_an_event_no_reader_would_accept(tmp_path: Path) -> None:
     outbox = Outbox(tmp_path / "outbox")
     with pytest.raises(FileTooLargeError):
-        outbox.put(synthetic_record("http://127.0.0.1:9/unused", padding=300))
+        outbox.put(synthetic_record(UNUSED, padding=300))
     assert outbox.files() == []
 
 
@@ -289,7 +287,7 @@ def test_a_passing_read_error_never_costs_an_event(
 ) -> None:
     """The operating system fails the read once (the far edge); the event stays."""
     outbox = Outbox(tmp_path / "outbox")
-    [first, second] = put_records(outbox, 2, UNUSED)
+    [first, second] = queue_records(outbox, 2, UNUSED)
     failing = outbox.files()[0]
     real_open = os.open
 
@@ -320,7 +318,7 @@ def test_a_reader_that_lives_on_tries_an_unreadable_file_again_later(
     """A sender serving a whole session leaves such a file alone only a while."""
     monkeypatch.setattr(store, "_UNREADABLE_SECONDS", 0.05)
     outbox = Outbox(tmp_path / "outbox")
-    put_records(outbox, 1, UNUSED)
+    queue_records(outbox, 1, UNUSED)
     [failing] = outbox.files()
     real_open = os.open
 
@@ -344,9 +342,7 @@ def test_a_drain_trims_an_outbox_over_the_event_cap_before_sending(
     A cap above one bulk request (1,000 events), so that batches are cut too.
     """
     cap = 1200
-    keys = write_backlog(
-        tmp_path / "outbox", [synthetic_record(receiver.url) for _ in range(cap + 50)]
-    )
+    keys = queue_records(Outbox(tmp_path / "outbox"), cap + 50, receiver.url)
     result = drain_here(Outbox(tmp_path / "outbox", max_events=cap), 120)
     assert (result.sent, result.left) == (cap, 0)
     assert receiver.posted_keys == keys[50:]  # the 50 oldest were never posted
@@ -357,8 +353,7 @@ def test_a_drain_trims_an_outbox_over_the_event_cap_before_sending(
 def test_a_drain_trims_an_outbox_over_the_byte_cap_before_sending(
     tmp_path: Path, receiver: HeapReceiver
 ) -> None:
-    records = [synthetic_record(receiver.url, padding=200) for _ in range(30)]
-    keys = write_backlog(tmp_path / "outbox", records)
+    keys = queue_records(Outbox(tmp_path / "outbox"), 30, receiver.url, padding=200)
     sizes = [path.stat().st_size for path in sorted((tmp_path / "outbox").iterdir())]
     assert sum(sizes) > MAX_BYTES
     dropped = next(n for n in range(len(sizes)) if sum(sizes[n:]) <= MAX_BYTES)

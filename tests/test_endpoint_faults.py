@@ -33,7 +33,7 @@ from tests.support.heap_receiver import (
     refusing_port,
 )
 from tests.support.kedro_env import run
-from tests.support.outbox import drain_here, put_records, queued_keys, stray_files
+from tests.support.outbox import drain_here, queue_records, queued_keys, stray_files
 from tests.support.processes import QUEUE_ONE, Senders, flush, wait_until
 
 
@@ -64,7 +64,7 @@ def test_a_refused_connection_keeps_the_event_until_the_endpoint_listens(
 ) -> None:
     with refusing_port() as port:
         endpoint = f"http://127.0.0.1:{port}/api/track"
-        backlog = put_records(outbox, 1, endpoint)
+        backlog = queue_records(outbox, 1, endpoint)
         refused = drain_here(outbox, 2)
         assert (refused.sent, refused.left) == (0, 1)
         assert refused.problem == "network: ConnectionError"
@@ -80,7 +80,7 @@ def test_a_refused_connection_keeps_the_event_until_the_endpoint_listens(
 def test_a_host_name_that_does_not_resolve_fails_as_a_network_error_and_keeps_the_event(
     outbox: Outbox,
 ) -> None:
-    backlog = put_records(outbox, 1, "http://kedro-telemetry-test.invalid/api/track")
+    backlog = queue_records(outbox, 1, "http://kedro-telemetry-test.invalid/api/track")
     # A lookup that hung would be cut by the deadline with the run's time spent.
     result = drain_here(outbox, 1)  # RFC 6761: .invalid never resolves
     assert (result.sent, result.left) == (0, 1)
@@ -98,7 +98,7 @@ def test_a_reset_connection_is_retried_and_the_event_stored_once(
     fault: str, outbox: Outbox, receiver: HeapReceiver
 ) -> None:
     receiver.answer(Answer(behaviour=fault), then=Answer())
-    [key] = put_records(outbox, 1, receiver.url)
+    [key] = queue_records(outbox, 1, receiver.url)
     result = drain_here(outbox, 30)
     assert (result.sent, result.left) == (1, 0)
     assert receiver.request_count == 2  # the reset one, then one retry
@@ -111,11 +111,11 @@ def test_a_200_with_a_garbage_body_counts_as_delivered_and_is_not_resent(
     outbox: Outbox, receiver: HeapReceiver
 ) -> None:
     receiver.answer(Answer(behaviour="garbage"), then=Answer())
-    [first] = put_records(outbox, 1, receiver.url)
+    [first] = queue_records(outbox, 1, receiver.url)
     assert drain_here(outbox, 30).sent == 1
     assert waiting(outbox) == []
 
-    [second] = put_records(outbox, 1, receiver.url)
+    [second] = queue_records(outbox, 1, receiver.url)
     assert drain_here(outbox, 30).sent == 1  # would pick up anything left behind
     assert receiver.posted_keys == [first, second]
     assert_nothing_stored_twice(receiver)
@@ -130,7 +130,7 @@ def test_a_redirect_to_another_host_is_not_followed_and_the_event_stays_queued(
             301, headers={"Location": f"http://localhost:{port}/api/track"}
         )
         receiver.answer(then=redirect)
-        [key] = put_records(outbox, 1, receiver.url)
+        [key] = queue_records(outbox, 1, receiver.url)
 
         refused = drain_here(outbox, 5)
         assert (refused.sent, refused.left) == (0, 1)
@@ -150,7 +150,7 @@ def test_a_redirect_to_another_host_is_not_followed_and_the_event_stays_queued(
 def test_an_answer_slower_than_the_read_timeout_is_retried_later_under_the_same_key(
     outbox: Outbox, receiver: HeapReceiver
 ) -> None:
-    backlog = put_records(outbox, 1, receiver.url)
+    backlog = queue_records(outbox, 1, receiver.url)
     receiver.answer(Answer(behaviour="slow", seconds=1.5), then=Answer())
     impatient = drain_here(outbox, 0.5)  # its read timeout is what time is left
     assert (impatient.sent, impatient.left) == (0, 1)

@@ -20,7 +20,7 @@ from tests.support.baseline import (
     Result,
     assert_unchanged_by_plugin,
     kedro_with_fault,
-    python_snippet,
+    python_with_fault,
 )
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import state_dir_of
@@ -41,8 +41,6 @@ STEPS = {
     "kedro_telemetry.outbox.store:Outbox.put": NOTHING,
     "kedro_telemetry.outbox.wake:start_sender": QUEUED,
 }
-# ``kedro info`` builds no catalog, so it never counts the project.
-INFO_STEPS = [step for step in STEPS if "collect.counts:" not in step]
 
 pytestmark = pytest.mark.slow
 
@@ -113,8 +111,6 @@ def test_a_failing_step_leaves_the_command_unchanged(
 
 
 SESSION_RUN = """
-from kedro_with_fault import install
-install("fail", {marker!r}, [{step!r}])
 from pathlib import Path
 from kedro.framework.session import KedroSession
 from kedro.framework.startup import bootstrap_project
@@ -142,8 +138,8 @@ def test_a_failing_step_leaves_a_session_run_unchanged(
     step: str,
 ) -> None:
     marker = tmp_path / "reached"
-    result = python_snippet(
-        SESSION_RUN.format(marker=str(marker), step=step), cwd=consented, env=env
+    result = python_with_fault(
+        "fail", marker, [step], SESSION_RUN, cwd=consented, env=env
     )
 
     assert marker.read_text().split() == [step], "the fault was never triggered"

@@ -4,13 +4,14 @@
   project file exactly as the same command leaves it with the plugin's hooks
   blocked (Kedro itself writes bytecode caches), ``pyproject.toml`` first, even
   when it holds a ``[tool.kedro_telemetry]`` table; after the question,
-  ``.telemetry`` is the only new file.
+  ``.telemetry`` is the only new file (test_consent.py, with the prompt).
 - ``write_atomically``: a failed or killed write leaves the old file whole, and
   a failure leaves no temporary file; the one a kill leaves is ignored by the
   outbox and removed once stale. A full disk is played by a tiny tmpfs.
 - Outbox files are 0600 in a private directory, whatever the umask.
 - Corrupt outbox files (garbage, wrong shape, huge, a pipe, a directory) are
-  skipped and removed without stopping the queue: the good events arrive.
+  skipped and removed without stopping the queue: the detached sender delivers
+  the good events.
 """
 
 from __future__ import annotations
@@ -28,18 +29,16 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-import pexpect
 import pytest
 
 from kedro_telemetry import files
 from kedro_telemetry.files import write_atomically
 from kedro_telemetry.outbox.store import Outbox
-from tests.support.baseline import PYTHON, run, tree_digest
+from tests.support.baseline import PYTHON, tree_digest
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import Answer, HeapReceiver
-from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro, kedro_without_hooks
+from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro, kedro_without_hooks, run
 from tests.support.outbox import outbox_entries, synthetic_record
-from tests.support.terminal import QUESTION, on_terminal
 
 OLD = b"consent: false\n"
 NEW = b"consent: true\n" + b"# padding\n" * 1000
@@ -97,29 +96,6 @@ def test_a_consented_command_leaves_the_project_as_kedro_alone_would(
     pyproject_after = (place / "pyproject.toml").stat()
     assert pyproject_after.st_mtime_ns == pyproject_before.st_mtime_ns
     assert pyproject_after.st_ino == pyproject_before.st_ino
-
-
-@pytest.mark.slow
-def test_answering_the_question_adds_the_consent_file_and_nothing_else(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    before = tree_digest(project)
-    session = on_terminal(
-        "info", cwd=project, env={**env, "PYTHONDONTWRITEBYTECODE": "1"}, timeout=60
-    )
-    session.expect_exact(QUESTION)
-    session.sendline("y")
-    session.expect(pexpect.EOF)
-    session.close()
-    assert session.exitstatus == 0
-
-    after = tree_digest(project)
-    added = {name: after[name] for name in set(after) - set(before)}
-    assert list(added) == [".telemetry"]
-    assert added[".telemetry"].startswith("file 644 ")
-    assert {name: after[name] for name in before} == before
-    assert (project / ".telemetry").read_text() == "consent: true\nversion: 1\n"
-    assert receiver.wait_for(1) != []
 
 
 # write_atomically ---------------------------------------------------------------
@@ -349,17 +325,3 @@ def test_corrupt_outbox_files_are_skipped_and_the_good_events_still_arrive(
     assert {item["idempotency_key"] for item in delivered} == {
         event["idempotency_key"] for event in events
     }
-
-
-@pytest.mark.slow
-def test_the_sender_survives_a_corrupt_outbox_on_its_own(
-    env: dict[str, str], receiver: HeapReceiver, corrupt_outbox: Path
-) -> None:
-    """The sender as the plugin starts it, with no command."""
-    command = [PYTHON, "-m", "kedro_telemetry.sender"]
-    sender = run(command, cwd=Path("/"), env=env)
-    assert sender.returncode == 0, sender.stderr
-    [event] = receiver.wait_for(1)
-    assert event["idempotency_key"].startswith("earlier-")
-    assert not (corrupt_outbox / "00000000000000000001-garbage.json").exists()
-    assert not (corrupt_outbox / "00000000000000000006-pipe.json").exists()

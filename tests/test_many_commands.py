@@ -24,7 +24,7 @@ from tests.support.heap_receiver import (
     assert_nothing_stored_twice,
 )
 from tests.support.kedro_env import run
-from tests.support.outbox import put_records, queued_keys, synthetic_record
+from tests.support.outbox import queue_records, queued_keys, synthetic_record
 from tests.support.processes import QUEUE_ONE, FlushResult, Senders, flush, wait_until
 
 pytestmark = pytest.mark.slow
@@ -200,7 +200,7 @@ def test_an_event_queued_while_a_flush_holds_the_outbox_is_sent_after_it(
     """
     give_consent(project)
     # Queued as a command would have left it, with no sender for it.
-    [first] = put_records(Outbox(senders.state_dir / "outbox"), 1, receiver.url)
+    [first] = queue_records(Outbox(senders.state_dir / "outbox"), 1, receiver.url)
     receiver.answer(Answer(behaviour="slow"), then=Answer())
     done: list[FlushResult] = []
     flushing = threading.Thread(

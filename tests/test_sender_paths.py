@@ -25,7 +25,7 @@ from kedro_telemetry.outbox.store import Outbox
 from kedro_telemetry.sender.drain import Drain, Report
 from kedro_telemetry.sender.heap import HeapDestination
 from tests.support.fakes import Answerer, FakeClock, FakeResponse, ScriptedSession
-from tests.support.outbox import put_records
+from tests.support.outbox import queue_records
 
 HEAP = "https://heap.example/api/track"
 RELAY = "https://relay.example/api/track"
@@ -51,7 +51,7 @@ def queue(tmp_path: Path) -> Callable[..., list[str]]:
     """Queue ``count`` events bound for ``endpoint``; return their keys."""
 
     def put(count: int, endpoint: str = HEAP) -> list[str]:
-        return put_records(Outbox(tmp_path / "outbox"), count, endpoint)
+        return queue_records(Outbox(tmp_path / "outbox"), count, endpoint)
 
     return put
 

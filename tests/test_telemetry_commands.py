@@ -203,6 +203,7 @@ def test_debug_mode_prints_the_event_and_sends_nothing(
 def test_another_plugin_can_send_an_event_under_the_users_consent(
     outside: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
+    """Outside a project only the user-wide setting counts, for both events."""
     result = kedro("sample-ping", cwd=outside, env=env)
     assert (
         result.stdout.strip().splitlines()[-1] == "queued: False"
@@ -212,6 +213,9 @@ def test_another_plugin_can_send_an_event_under_the_users_consent(
     result = kedro("sample-ping", cwd=outside, env=env)
     assert result.stdout.strip().splitlines()[-1] == "queued: True"
     events = receiver.wait_for(2)
+    [command] = [event for event in events if event["event"] == "CLI command"]
+    assert command["properties"]["command"] == "kedro sample-ping"
+    assert "package_name" not in command["properties"]
     [ping] = [event for event in events if event["event"] == "Sample ping"]
     assert ping["properties"]["plugin"] == "sample"
     assert ping["properties"]["pings"] == 1
@@ -272,41 +276,37 @@ def unusable_state_dir(env: dict[str, str], tmp_path: Path) -> None:
     env["XDG_STATE_HOME"] = str(blocker / "state")
 
 
-@pytest.mark.slow
-@pytest.mark.usefixtures("unusable_state_dir")
-def test_status_and_show_answer_what_they_can_without_a_state_directory(
-    project: Path, env: dict[str, str]
-) -> None:
-    (project / ".telemetry").write_text("consent: true\n")
-    result = kedro("telemetry", "status", cwd=project, env=env)
-    assert result.returncode == 0, result.stderr
-    assert "Usage data is collected here" in result.stdout
-    assert "Waiting in the outbox: unknown (Not a directory)" in result.stdout
-    shown = kedro("telemetry", "show", cwd=project, env=env)
-    assert shown.returncode == 0, shown.stderr
-    assert "could not read its waiting events: Not a directory" in shown.stderr
-    assert "Traceback" not in result.stderr + shown.stderr
-
-
 @pytest.mark.parametrize(
-    "command", [["status"], ["show"], ["show", "--json"]], ids=" ".join
+    ("command", "says"),
+    [
+        (["status"], "Waiting in the outbox: unknown (Not a directory)"),
+        (["show"], "could not read its waiting events: Not a directory"),
+        (["show", "--json"], "[]"),
+    ],
+    ids=["status", "show", "show --json"],
 )
-def test_a_state_directory_that_is_a_regular_file_is_no_failure(
-    env: dict[str, str], monkeypatch: pytest.MonkeyPatch, command: list[str]
+def test_status_and_show_answer_what_they_can_without_a_state_directory(
+    consented: Path,
+    in_process_home: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    says: str,
 ) -> None:
+    """In this process: the state directory's place is a regular file."""
     from click.testing import CliRunner
 
     from kedro_telemetry.cli import commands
 
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.chdir(env["HOME"])
-    state_dir_of(env).write_text("not a directory")
+    state_dir_of(in_process_home).write_text("not a directory")
+    monkeypatch.chdir(consented)
     result = CliRunner().invoke(
         commands, ["telemetry", *command], catch_exceptions=False
     )
     assert result.exit_code == 0, result.output
+    assert says in result.output
     assert "Traceback" not in result.output
+    if command == ["status"]:
+        assert "Usage data is collected here" in result.output
 
 
 @pytest.mark.slow

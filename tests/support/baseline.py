@@ -1,25 +1,24 @@
 """A command beside its baseline, and the ways ``kedro`` is run to compare them.
 
 The baseline is the same command with the plugin's hooks blocked: the plugin
-changes neither its exit code nor its stdout. Also here: ``kedro`` with one
-step of the plugin made to fail or spied on, a ``python -c`` snippet, and a
+changes neither its exit code nor its stdout. Also here: ``kedro`` or a
+``python -c`` snippet with steps of the plugin made to fail or spied on, and a
 digest of a project tree, to show that nothing in it changed.
 """
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import os
 import re
 import stat
 import subprocess
 import sys
+import textwrap
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from tests.support import kedro_env
-from tests.support.kedro_env import kedro, kedro_without_hooks
+from tests.support.kedro_env import python_code, run
 
 __all__ = [
     "BASELINE_SCRIPT",
@@ -27,11 +26,9 @@ __all__ = [
     "PYTHON",
     "Result",
     "assert_unchanged_by_plugin",
-    "baseline_and_plugin",
     "kedro_with_fault",
     "normalised",
-    "python_snippet",
-    "run",
+    "python_with_fault",
     "tree_digest",
 ]
 
@@ -84,10 +81,6 @@ def tree_digest(
     return digest
 
 
-# The suite's runner, with this module's tighter ceiling for a hung process.
-run = functools.partial(kedro_env.run, timeout=120)
-
-
 def kedro_with_fault(
     mode: str,
     marker: Path,
@@ -97,21 +90,23 @@ def kedro_with_fault(
     env: dict[str, str],
 ) -> Result:
     """``kedro *args`` with ``targets`` failing (``fail``) or spied on (``spy``)."""
-    return run(
-        [PYTHON, FAULT_SCRIPT, mode, str(marker), ",".join(targets), *args],
-        cwd=cwd,
-        env=env,
+    argv = [PYTHON, FAULT_SCRIPT, mode, str(marker), ",".join(targets), *args]
+    return run(argv, cwd=cwd, env=env)
+
+
+def python_with_fault(
+    mode: str,
+    marker: Path,
+    targets: Sequence[str],
+    code: str,
+    *,
+    cwd: Path,
+    env: dict[str, str],
+) -> Result:
+    """``python -c code`` with ``targets`` failing or spied on, as in ``kedro``."""
+    prelude = (
+        f"import sys\nsys.path.insert(0, {str(SUPPORT)!r})\n"
+        "from kedro_with_fault import install\n"
+        f"install({mode!r}, {str(marker)!r}, {list(targets)!r})\n"
     )
-
-
-def python_snippet(code: str, *, cwd: Path, env: dict[str, str]) -> Result:
-    """``python -c code`` in the project's interpreter; ``SUPPORT`` is importable."""
-    prelude = f"import sys; sys.path.insert(0, {str(SUPPORT)!r})\n"
-    return run([PYTHON, "-c", prelude + code], cwd=cwd, env=env)
-
-
-def baseline_and_plugin(
-    *args: str, cwd: Path, env: dict[str, str]
-) -> tuple[Result, Result]:
-    """The command without the plugin's hooks, then with them."""
-    return kedro_without_hooks(*args, cwd=cwd, env=env), kedro(*args, cwd=cwd, env=env)
+    return python_code(prelude + textwrap.dedent(code), cwd=cwd, env=env)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import os
 import subprocess
-from collections.abc import Iterable
 from pathlib import Path
 
-__all__ = ["commit_all", "git", "git_env", "init_repository", "stage_many"]
+__all__ = ["commit_all", "git", "git_env", "init_repository"]
 
 
 def git_env() -> dict[str, str]:
@@ -53,10 +52,3 @@ def init_repository(path: Path) -> Path:
 def commit_all(repository: Path, message: str = "work") -> None:
     git("add", "--all", "--force", cwd=repository)
     git("commit", "--quiet", "--allow-empty", "-m", message, cwd=repository)
-
-
-def stage_many(repository: Path, names: Iterable[str]) -> None:
-    """Put ``names`` in the index at once, without writing the files."""
-    blob = git("hash-object", "-w", "--stdin", cwd=repository, stdin="").strip()
-    lines = "".join(f"100644 {blob} 0\t{name}\n" for name in names)
-    git("update-index", "--add", "--index-info", cwd=repository, stdin=lines)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import uuid
 from pathlib import Path
 from typing import Any
@@ -25,12 +26,10 @@ __all__ = [
     "assert_nothing_sent",
     "drain_here",
     "outbox_entries",
-    "put_records",
+    "queue_records",
     "queued_keys",
-    "queued_records",
     "stray_files",
     "synthetic_record",
-    "write_backlog",
 ]
 
 
@@ -51,34 +50,26 @@ def synthetic_record(endpoint: str, padding: int = 0) -> dict[str, Any]:
     }
 
 
-def put_records(
+def queue_records(
     outbox: Outbox, count: int, endpoint: str, padding: int = 0
 ) -> list[str]:
-    """Queue ``count`` records with the real ``Outbox.put``; return their keys.
+    """Queue ``count`` records with the real ``Outbox.put``, oldest first; their keys.
 
-    As commands would have left them, with no sender started for them.
+    As commands would have left them, with no sender started for them. Each is
+    put into an empty staging outbox (beside it, removed at the end) and moved
+    into ``outbox``'s directory, so that neither the caps nor the sizing of a
+    growing backlog come in.
     """
-    keys = []
-    for _ in range(count):
-        record = synthetic_record(endpoint, padding)
-        outbox.put(record)
-        keys.append(record["event"]["idempotency_key"])
-    return keys
-
-
-def write_backlog(directory: Path, records: list[dict[str, Any]]) -> list[str]:
-    """Queue ``records`` with the real ``Outbox.put``, oldest first; return their keys.
-
-    Each is put into an empty staging outbox and moved into ``directory``, so
-    that neither the caps nor the sizing of a growing backlog come in.
-    """
+    directory = outbox.directory
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
     staging = Outbox(directory.with_name(directory.name + "-staging"))
     keys = []
-    for record in records:
+    for _ in range(count):
+        record = synthetic_record(endpoint, padding)
         path = staging.put(record)
         path.rename(directory / path.name)
         keys.append(record["event"]["idempotency_key"])
+    shutil.rmtree(staging.directory)
     return keys
 
 
@@ -108,21 +99,18 @@ def outbox_entries(state_dir: Path) -> list[str]:
     return sorted(os.listdir(outbox)) if outbox.is_dir() else []
 
 
-def queued_records(state_dir: Path) -> list[dict[str, Any]]:
-    """The queued records, oldest first, read as the sender would see them."""
+def queued_keys(state_dir: Path) -> list[str]:
+    """The queued events' keys, oldest first, read as the sender would see them."""
     directory = state_dir / "outbox"
     if not directory.is_dir():
         return []
-    records = []
+    keys = []
     for name in sorted(os.listdir(directory)):
         if name.endswith(".json") and not name.startswith("."):
             with contextlib.suppress(FileNotFoundError):
-                records.append(json.loads((directory / name).read_text()))
-    return records
-
-
-def queued_keys(state_dir: Path) -> list[str]:
-    return [record["event"]["idempotency_key"] for record in queued_records(state_dir)]
+                record = json.loads((directory / name).read_text())
+                keys.append(record["event"]["idempotency_key"])
+    return keys
 
 
 def stray_files(state_dir: Path) -> list[str]:

@@ -13,14 +13,13 @@ import re
 import signal
 import subprocess
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from kedro_telemetry.outbox.lock import SenderLock
 from tests.support.kedro_env import kedro, state_dir_of
-from tests.support.outbox import queued_keys
 
 __all__ = [
     "QUEUE_ONE",
@@ -29,7 +28,6 @@ __all__ = [
     "TimedRun",
     "flush",
     "max_overlap",
-    "queue_without_sending",
     "run_in_parallel",
     "settle",
     "wait_until",
@@ -93,16 +91,6 @@ class Senders:
             return False
         return True
 
-    @contextlib.contextmanager
-    def lock_held_by_test(self) -> Iterator[None]:
-        """Hold the sender lock, as a busy sender would: new senders give up at once."""
-        lock = SenderLock(self.state_dir / "sender.lock")
-        assert lock.acquire(wait_seconds=30), "the sender lock stayed busy"
-        try:
-            yield
-        finally:
-            lock.release()
-
     def wait_until_gone(self, seconds: float = 60.0) -> None:
         wait_until(lambda: not self.pids(), "every sender has exited", seconds)
 
@@ -124,26 +112,6 @@ def settle(env: dict[str, str]) -> Senders:
     senders = Senders(env)
     senders.wait_until_gone()
     return senders
-
-
-def queue_without_sending(
-    project: Path, env: dict[str, str], senders: Senders, count: int
-) -> list[str]:
-    """Run ``kedro info`` ``count`` times while the lock is busy; return the new keys.
-
-    Each command queues its event and starts a sender, which finds the lock
-    taken and leaves; the events wait in the outbox for the test's next step.
-    """
-    before = queued_keys(senders.state_dir)
-    with senders.lock_held_by_test():
-        for _ in range(count):
-            result = kedro("info", cwd=project, env=env)
-            assert result.returncode == 0, result.stderr
-        senders.wait_until_gone()
-    after = queued_keys(senders.state_dir)
-    added = [key for key in after if key not in before]
-    assert len(set(added)) == count and after[: len(before)] == before, after
-    return added
 
 
 @dataclass(frozen=True)

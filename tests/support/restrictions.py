@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.baseline import BASELINE_SCRIPT, PYTHON, Result, run
-from tests.support.kedro_env import KEDRO_EXECUTABLE
+from tests.support.baseline import BASELINE_SCRIPT, PYTHON, Result
+from tests.support.kedro_env import KEDRO_EXECUTABLE, run
 
 __all__ = [
     "UidRunner",
