@@ -1,14 +1,11 @@
 """Where the plugin keeps its files, and the careful way it reads and writes them.
 
-The project directory holds only ``.telemetry``; everything else (the outbox,
-the delivery log, the user-wide choice, the answers for projects whose
-``.telemetry`` git tracks) lives in the user's own state and config
-directories, so that no project file is ever touched; the machine-wide policy
-is the administrator's, and only read. Each path is named here once; the
-user's directories are ``platformdirs``' on each platform (on Linux
-``~/.local/state/kedro-telemetry`` and 0.9.0's ``~/.config/kedro``, or where
-the XDG variables say). Every write goes through a temporary file and a
-rename, so a reader never sees half a file.
+A project holds only ``.telemetry``. The person's answers, key, outbox and logs
+live in their own config and state directories (``platformdirs``': on Linux
+0.9.0's ``~/.config/kedro`` and ``~/.local/state/kedro-telemetry``, or where
+the XDG variables say); the machine-wide policy is only read. Each path is
+named here once. Every write goes through a temporary file and a rename, so a
+reader never sees half a file.
 """
 
 from __future__ import annotations
@@ -17,6 +14,7 @@ import contextlib
 import os
 import stat
 import sys
+import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -39,6 +37,7 @@ __all__ = [
     "project_answers_file",
     "project_consent_file",
     "read_small_file",
+    "remove_stale_temporaries",
     "sender_lock_file",
     "sender_log_file",
     "state_dir",
@@ -47,13 +46,8 @@ __all__ = [
 ]
 
 PROJECT_CONSENT_FILENAME = ".telemetry"
-# Moves the machine-wide policy file, for tests and for images that keep it
-# elsewhere. Safe to honour: that file can only turn telemetry off, so the
-# variable can add a no, or hide the machine's no from a process whose
-# environment someone set on purpose (who could as well leave the plugin out).
+# Moves the machine-wide policy file (tests, images that keep it elsewhere).
 POLICY_FILE_VARIABLE = "KEDRO_TELEMETRY_POLICY_FILE"
-
-Environ = Mapping[str, str]
 
 
 class NoHomeError(OSError):
@@ -146,7 +140,9 @@ def identity_secret_file() -> Path:
     return config_dir() / "telemetry-secret"
 
 
-def policy_file(platform: str = sys.platform, environ: Environ = os.environ) -> Path:
+def policy_file(
+    platform: str = sys.platform, environ: Mapping[str, str] = os.environ
+) -> Path:
     """The machine-wide policy an administrator writes; it can only say no."""
     moved = environ.get(POLICY_FILE_VARIABLE, "").strip()
     if moved:
@@ -234,3 +230,20 @@ def write_atomically(
         with contextlib.suppress(OSError):
             os.unlink(temporary)
         raise
+
+
+def remove_stale_temporaries(directory: Path, older_than: float = 3600) -> None:
+    """Remove the ``.tmp-`` files that writers killed mid-write left behind.
+
+    A temporary younger than ``older_than`` seconds may be a live writer's.
+    """
+    cutoff = time.time() - older_than
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return
+    for name in names:
+        if name.startswith(".tmp-"):
+            with contextlib.suppress(OSError):
+                if os.stat(directory / name).st_mtime < cutoff:
+                    os.unlink(directory / name)

@@ -248,7 +248,8 @@ def test_trim_leaves_an_outbox_within_bounds_and_temporaries_alone(
     outbox = Outbox(tmp_path / "outbox", max_events=3, max_bytes=exact)
     assert outbox.trim() == 0
     assert [
-        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
+        entry.event["idempotency_key"]
+        for entry in outbox.read(100, remove_corrupt=True)
     ] == keys
     assert temporary.exists()
 
@@ -259,7 +260,7 @@ def test_put_keeps_a_full_outbox_at_the_event_cap(tmp_path: Path) -> None:
     keys = queue_records(Outbox(directory), 50, UNUSED)
     newest = synthetic_record(UNUSED)
     Outbox(directory, max_events=50).put(newest)
-    queued = [entry.event["idempotency_key"] for entry in Outbox(directory).peek(100)]
+    queued = [entry.event["idempotency_key"] for entry in Outbox(directory).read(100)]
     assert queued == [*keys[1:], newest["event"]["idempotency_key"]]
 
 
@@ -270,7 +271,7 @@ def test_put_keeps_the_outbox_under_the_byte_cap(tmp_path: Path) -> None:
     Outbox(directory).put(newest)
     sizes = [path.stat().st_size for path in directory.iterdir()]
     assert sum(sizes) <= MAX_BYTES < sum(sizes) + max(sizes)  # no more than due
-    queued = [entry.event["idempotency_key"] for entry in Outbox(directory).peek(100)]
+    queued = [entry.event["idempotency_key"] for entry in Outbox(directory).read(100)]
     assert queued == [*keys[-(len(sizes) - 1) :], newest["event"]["idempotency_key"]]
 
 
@@ -298,13 +299,14 @@ def test_a_passing_read_error_never_costs_an_event(
 
     with monkeypatch.context() as patch:
         patch.setattr(os, "open", open_failing_once)
-        taken = outbox.read_removing_corrupt(100)
+        taken = outbox.read(100, remove_corrupt=True)
     assert [entry.event["idempotency_key"] for entry in taken] == [second]
     assert failing.exists()
     # This reader counts it no more (a sender must not loop on it); others do.
     assert (outbox.count(), Outbox(outbox.directory).count()) == (1, 2)
     assert [
-        entry.event["idempotency_key"] for entry in outbox.read_removing_corrupt(100)
+        entry.event["idempotency_key"]
+        for entry in outbox.read(100, remove_corrupt=True)
     ] == [
         first,
         second,
@@ -328,7 +330,7 @@ def test_a_reader_that_lives_on_tries_an_unreadable_file_again_later(
         return real_open(path, *args, **kwargs)
 
     monkeypatch.setattr(os, "open", refused)
-    assert outbox.read_removing_corrupt(100) == []
+    assert outbox.read(100, remove_corrupt=True) == []
     assert outbox.count() == 0
     time.sleep(0.1)
     assert outbox.count() == 1  # its time is up: the next pass reads it again

@@ -32,7 +32,7 @@ from pathlib import Path
 import pytest
 
 from kedro_telemetry import files
-from kedro_telemetry.files import write_atomically
+from kedro_telemetry.files import remove_stale_temporaries, write_atomically
 from kedro_telemetry.outbox.store import Outbox
 from tests.support.baseline import PYTHON, tree_digest
 from tests.support.consent_files import give_consent
@@ -237,13 +237,13 @@ def test_a_kill_mid_queue_leaves_a_temporary_the_outbox_ignores_then_removes(
     outbox = Outbox(outbox_dir)
     [stray] = os.listdir(outbox_dir)
     assert stray.startswith(".tmp-")
-    assert outbox.files() == [] and outbox.read_removing_corrupt(10) == []
+    assert outbox.files() == [] and outbox.read(10, remove_corrupt=True) == []
 
-    outbox.remove_stale_temporaries()
+    remove_stale_temporaries(outbox_dir)
     assert os.listdir(outbox_dir) == [stray], "a fresh temporary may be a live writer's"
     two_hours_ago = time.time() - 7200
     os.utime(outbox_dir / stray, (two_hours_ago, two_hours_ago))
-    outbox.remove_stale_temporaries()
+    remove_stale_temporaries(outbox_dir)
     assert os.listdir(outbox_dir) == []
 
 

@@ -40,7 +40,7 @@ class Drained:
     log: DeliveryLog
 
     def waiting(self) -> list[str]:
-        return [entry.event["idempotency_key"] for entry in self.outbox.peek(10**5)]
+        return [entry.event["idempotency_key"] for entry in self.outbox.read(10**5)]
 
     def delivered(self) -> list[str]:
         return [str(event["idempotency_key"]) for event in self.log.read()]

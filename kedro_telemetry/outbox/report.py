@@ -49,14 +49,14 @@ def waiting_summary() -> str:
     """
     outbox = Outbox.default()
     files = outbox.count()
-    readable = len(outbox.peek(MAX_EVENTS)) if files else 0
+    readable = len(outbox.read(MAX_EVENTS)) if files else 0
     if readable == files:
         return str(readable)
     return f"{readable} (and {files - readable} unreadable file(s))"
 
 
 def _waiting_events() -> list[dict[str, Any]]:
-    return [entry.event for entry in Outbox.default().peek(MAX_EVENTS)]
+    return [entry.event for entry in Outbox.default().read(MAX_EVENTS)]
 
 
 def _delivered() -> list[dict[str, Any]]:

@@ -15,9 +15,9 @@ import json
 import logging
 import os
 import time
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 from kedro_telemetry import files
 from kedro_telemetry.files import (
@@ -28,9 +28,6 @@ from kedro_telemetry.files import (
 )
 from kedro_telemetry.logs import LOGGER_NAME
 
-if TYPE_CHECKING:
-    from cachetools import TTLCache
-
 __all__ = ["MAX_AGE_SECONDS", "MAX_BYTES", "MAX_EVENTS", "Entry", "Outbox"]
 
 MAX_EVENTS = 10_000
@@ -39,7 +36,6 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_AGE_SECONDS = 30 * 24 * 3600
 # One event is a few kilobytes; a file far larger than that is not one of ours.
 _MAX_EVENT_FILE = 256 * 1024
-_STALE_TEMPORARY_SECONDS = 3600
 # How long a reader leaves a file alone after it could not read it.
 _UNREADABLE_SECONDS = 60.0
 
@@ -80,11 +76,10 @@ class Outbox:
         self.max_events = max_events
         self.max_bytes = max_bytes
         # Files this reader could not read for a passing reason (a permission,
-        # an I/O error): kept on disk, and not counted again by this reader for
-        # a minute, so that a sender never loops on them, and a sender that
-        # lives on (a working session) tries them again once the cause may be
-        # gone. Made at the first such file: most readers never meet one.
-        self._unreadable: TTLCache[str, bool] | None = None
+        # an I/O error): left on disk and uncounted by this reader for a minute,
+        # so that a sender neither loops on them nor, serving a whole session,
+        # gives them up. A ``TTLCache``, made at the first such file.
+        self._unreadable: MutableMapping[str, bool] | None = None
 
     @classmethod
     def default(cls) -> Outbox:
@@ -100,7 +95,7 @@ class Outbox:
         data = json.dumps(record).encode("utf-8")
         if len(data) > _MAX_EVENT_FILE:
             raise FileTooLargeError(f"an event of {len(data)} bytes is too large")
-        self._drop_oldest(self.max_events - 1, self.max_bytes - len(data))
+        self.trim(room_for=len(data))
         key = record["event"]["idempotency_key"]
         name = f"{time.time_ns():020d}-{key}.json"
         path = self.directory / name
@@ -144,26 +139,20 @@ class Outbox:
 
     def count(self) -> int:
         """Queued files, less those this reader already failed to read."""
-        unreadable: Mapping[str, bool] = self._unreadable or {}
+        unreadable = self._unreadable or {}
         return sum(1 for name in self.names() if name not in unreadable)
 
-    def read_removing_corrupt(self, limit: int) -> list[Entry]:
-        """Up to ``limit`` entries for the sender, oldest first.
+    def read(self, limit: int, *, remove_corrupt: bool = False) -> list[Entry]:
+        """Up to ``limit`` readable entries, oldest first.
 
-        Corrupt files are removed on the way: they would never become sendable.
+        Only the sender removes corrupt files on the way (``remove_corrupt``):
+        they could never be sent. Reading for people changes nothing on disk.
         """
-        return self._entries(limit, discard_corrupt=True)
-
-    def peek(self, limit: int) -> list[Entry]:
-        """Up to ``limit`` readable entries, oldest first, changing nothing on disk."""
-        return self._entries(limit, discard_corrupt=False)
-
-    def _entries(self, limit: int, *, discard_corrupt: bool) -> list[Entry]:
         entries: list[Entry] = []
         for path in self.files():
             if len(entries) >= limit:
                 break
-            record = self._read(path, discard_corrupt)
+            record = self._read(path, remove_corrupt)
             if record is not None:
                 entries.append(Entry(path, record))
         return entries
@@ -173,11 +162,14 @@ class Outbox:
             with contextlib.suppress(FileNotFoundError):
                 entry.path.unlink()
 
-    def trim(self) -> int:
-        """Drop the oldest events until within the caps; return how many."""
-        return self._drop_oldest(self.max_events, self.max_bytes)
+    def trim(self, room_for: int | None = None) -> int:
+        """Drop the oldest events until within the caps; return how many.
 
-    def _drop_oldest(self, max_events: int, max_bytes: int) -> int:
+        With ``room_for``, one more event of that many bytes must fit as well.
+        """
+        max_events, max_bytes = self.max_events, self.max_bytes
+        if room_for is not None:
+            max_events, max_bytes = max_events - 1, max_bytes - room_for
         names = sorted(self.names())  # oldest first
         sizes = [self._size_of(name) for name in names]
         total = sum(sizes)
@@ -200,20 +192,6 @@ class Outbox:
             logger.debug("could not size %s", name, exc_info=True)
             return _MAX_EVENT_FILE
 
-    def remove_stale_temporaries(self) -> None:
-        """Remove what a writer that crashed mid-write left behind."""
-        cutoff = time.time() - _STALE_TEMPORARY_SECONDS
-        try:
-            names = os.listdir(self.directory)
-        except FileNotFoundError:
-            return
-        for name in names:
-            if name.startswith(".tmp-"):
-                path = self.directory / name
-                with contextlib.suppress(OSError):
-                    if path.stat().st_mtime < cutoff:
-                        path.unlink()
-
     def _remember_unreadable(self, name: str) -> None:
         if self._unreadable is None:
             from cachetools import TTLCache
@@ -221,7 +199,7 @@ class Outbox:
             self._unreadable = TTLCache(self.max_events, _UNREADABLE_SECONDS)
         self._unreadable[name] = True
 
-    def _read(self, path: Path, discard_corrupt: bool) -> dict[str, Any] | None:
+    def _read(self, path: Path, remove_corrupt: bool) -> dict[str, Any] | None:
         """The record in ``path``, or ``None``; only a proven-corrupt file is removed.
 
         Proven corrupt: read whole and not a record, or refused by the size and
@@ -242,7 +220,7 @@ class Outbox:
             self._unreadable.pop(path.name, None)
         if _is_record(record):
             return dict(record)
-        if discard_corrupt:
+        if remove_corrupt:
             try:
                 path.unlink()
             except FileNotFoundError:

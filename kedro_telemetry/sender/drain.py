@@ -138,14 +138,14 @@ class Drain:
 
     def _take_except(self, skipped: set[_Target]) -> list[Entry]:
         """The oldest events bound elsewhere than ``skipped``; a batch at most."""
-        entries = self._outbox.read_removing_corrupt(BATCH_SIZE)
+        entries = self._outbox.read(BATCH_SIZE, remove_corrupt=True)
         if (
             skipped
             and len(entries) == BATCH_SIZE  # there may be more behind them
             and all(entry.destination in skipped for entry in entries)
         ):
             # As many as the outbox's caps allow.
-            entries = self._outbox.read_removing_corrupt(self._outbox.max_events)
+            entries = self._outbox.read(self._outbox.max_events, remove_corrupt=True)
         kept = [entry for entry in entries if entry.destination not in skipped]
         return self._sendable(kept[:BATCH_SIZE])
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
+from kedro_telemetry.files import remove_stale_temporaries
 from kedro_telemetry.outbox.lock import SenderLock
 from kedro_telemetry.outbox.store import Outbox
 from kedro_telemetry.sender.drain import Report, drain_within
@@ -58,7 +59,7 @@ def serve(
     try:
         while True:
             seen = outbox.names()
-            outbox.remove_stale_temporaries()
+            remove_stale_temporaries(outbox.directory)
             seconds = min(pass_seconds, until - clock())
             if seconds > 0 and not stop_requested():
                 total.add(drain(seconds, outbox, stop_requested))
