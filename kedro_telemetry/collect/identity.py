@@ -81,7 +81,8 @@ def _stored_secret() -> bytes:
         with contextlib.suppress(ValueError):
             return _parse(files.read_small_file(path, 1024))
         os.replace(temporary, path)  # damaged: this one replaces it
-        return fresh
+    except OSError:  # a file system without hard links: a plain rename
+        os.replace(temporary, path)
     finally:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
