@@ -17,6 +17,7 @@ import pytest
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import PACKAGE, PIPELINES, kedro, python_code, run
+from tests.support.snippets import LOADED_THEN_RUN, TWO_SESSIONS
 
 Event = dict[str, object]
 
@@ -41,28 +42,6 @@ FILTERED = {
 }
 STATISTICS = set(WHOLE_PROJECT) | {"number_of_nodes", "number_of_pipelines"}
 IPYTHON = str(Path(sys.executable).with_name("ipython"))
-
-TWO_SESSIONS = """
-from pathlib import Path
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
-
-bootstrap_project(Path.cwd())
-for _ in range(2):
-    with KedroSession.create(project_path=Path.cwd()) as session:
-        session.run()
-"""
-
-LOADED_THEN_RUN = """
-from pathlib import Path
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
-
-bootstrap_project(Path.cwd())
-with KedroSession.create(project_path=Path.cwd()) as session:
-    print(sorted(session.load_context().catalog.keys()))
-    session.run()
-"""
 
 
 pytestmark = pytest.mark.slow

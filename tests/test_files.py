@@ -4,7 +4,7 @@
   project file exactly as the same command leaves it with the plugin's hooks
   blocked (Kedro itself writes bytecode caches), ``pyproject.toml`` first, even
   when it holds a ``[tool.kedro_telemetry]`` table; after the question,
-  ``.telemetry`` is the only new file (test_consent.py, with the prompt).
+  ``.telemetry`` is the only new file (test_consent_question.py, with the prompt).
 - ``write_atomically``: a failed or killed write leaves the old file whole, and
   a failure leaves no temporary file; the one a kill leaves is ignored by the
   outbox and removed once stale. A full disk is played by a tiny tmpfs.
