@@ -87,23 +87,6 @@ def short(step: str) -> str:
     return step.removeprefix("kedro_telemetry.")
 
 
-def check_a_failing_step(
-    step: str,
-    command: str,
-    *,
-    project: Path,
-    env: dict[str, str],
-    tmp_path: Path,
-    baseline: Callable[[str], Result],
-) -> None:
-    marker = tmp_path / "reached"
-    result = kedro_with_fault("fail", marker, [step], command, cwd=project, env=env)
-
-    assert marker.read_text().split() == [step], "the fault was never triggered"
-    assert_unchanged_by_plugin(result, baseline(command))
-    assert "RuntimeError" not in result.stderr
-
-
 def check_what_was_sent(
     outcome: str, receiver: HeapReceiver, state_dir: Path, command: str
 ) -> None:
@@ -141,11 +124,13 @@ def test_a_failing_step_leaves_the_command_unchanged(
     command: str,
     step: str,
 ) -> None:
-    check_a_failing_step(
-        step, command, project=consented, env=env, tmp_path=tmp_path, baseline=baseline
-    )
-    state_dir = state_dir_of(env)
-    check_what_was_sent(STEPS[step], receiver, state_dir, command)
+    marker = tmp_path / "reached"
+    result = kedro_with_fault("fail", marker, [step], command, cwd=consented, env=env)
+
+    assert marker.read_text().split() == [step], "the fault was never triggered"
+    assert_unchanged_by_plugin(result, baseline(command))
+    assert "RuntimeError" not in result.stderr
+    check_what_was_sent(STEPS[step], receiver, state_dir_of(env), command)
 
 
 # The first step of the project hooks, one in the middle and the last: a
