@@ -37,7 +37,7 @@ from tests.support.restrictions import (
     in_read_only_project,
     needs_read_only_mount,
 )
-from tests.support.terminal import QUESTION, on_terminal
+from tests.support.terminal import QUESTION, answer, on_terminal
 
 
 @pytest.mark.slow
@@ -120,11 +120,7 @@ def test_the_prompt_warns_once_when_git_would_track_the_answer(
 ) -> None:
     git_project(project, ignored)
     gitignore_before = (project / ".gitignore").read_bytes()
-    session = on_terminal("info", cwd=project, env=env)
-    session.expect_exact(QUESTION)
-    session.sendline("n")
-    session.expect(pexpect.EOF)
-    output = session.before.replace("\r\n", " ")
+    _, output = answer(on_terminal("info", cwd=project, env=env), "n")
     assert (GIT_WARNING in output) is not ignored
     if not ignored:
         assert output.count(GIT_WARNING) == 1
@@ -145,14 +141,9 @@ def test_an_invalid_project_consent_file_is_asked_about_again(
 ) -> None:
     bad_file("invalid-yaml").make(project / ".telemetry")
 
-    session = on_terminal("info", cwd=project, env=env, timeout=60)
-    session.expect_exact(QUESTION)
-    session.sendline("n")
-    session.expect(pexpect.EOF)
-    session.close()
+    _, output = answer(on_terminal("info", cwd=project, env=env, timeout=60), "n")
 
-    assert session.exitstatus == 0
-    assert "Traceback" not in session.before
+    assert "Traceback" not in output
     assert (project / ".telemetry").read_text() == "consent: false\n"
     silent()
 
@@ -190,13 +181,7 @@ def test_a_read_only_project_keeps_the_answer_for_this_command_only(
         timeout=60,
         dimensions=(50, 200),
     )
-    session.expect_exact(QUESTION)
-    session.sendline("y")
-    session.expect(pexpect.EOF)
-    session.close()
-
-    assert session.exitstatus == 0
-    output = " ".join(session.before.split())
+    _, output = answer(session, "y")
     assert "could not save your answer" in output
     assert "it applies to this command only" in output
     assert "Traceback" not in output

@@ -40,7 +40,7 @@ from tests.support.restrictions import (
     UidRunner,
     room_for_another_uid,
 )
-from tests.support.terminal import QUESTION, on_terminal
+from tests.support.terminal import QUESTION, answer, on_terminal
 
 # A yes that came with the repository -----------------------------------------
 
@@ -151,15 +151,9 @@ def test_a_yes_that_came_with_git_clone_sends_nothing(
 def test_the_colleagues_own_yes_is_kept_outside_the_repository(
     clone: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
-    session = on_terminal("info", cwd=clone, env=env)
-    session.expect_exact(QUESTION)
-    asked = session.before.replace("\r\n", " ")
+    asked, _ = answer(on_terminal("info", cwd=clone, env=env), "y")
     assert "git tracks it" in asked
     assert str(answers_file(env)) in asked
-    session.sendline("y")
-    session.expect(pexpect.EOF)
-    session.close()
-    assert session.exitstatus == 0
     assert yaml.safe_load(answers_file(env).read_text()) == {
         str(clone): {"consent": True, "version": 1}
     }
