@@ -31,11 +31,7 @@ from tests.support.consent_files import (
     write_user_wide,
 )
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import (
-    kedro,
-    python_process,
-    state_dir_of,
-)
+from tests.support.kedro_env import kedro, python_process, state_dir_of
 from tests.support.outbox import assert_nothing_sent, queued_keys
 from tests.support.processes import settle
 from tests.support.snippets import LONG_LIVED

@@ -20,23 +20,12 @@ import pytest
 
 from kedro_telemetry import collect, consent
 from tests.support.baseline import tree_digest
-from tests.support.consent_files import (
-    bad_file,
-    decided,
-    snapshot,
-    write_consent,
-)
+from tests.support.consent_files import bad_file, decided, snapshot, write_consent
 from tests.support.git_repos import init_repository
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import (
-    KEDRO_EXECUTABLE,
-    kedro,
-)
+from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro
 from tests.support.processes import settle
-from tests.support.restrictions import (
-    in_read_only_project,
-    needs_read_only_mount,
-)
+from tests.support.restrictions import in_read_only_project, needs_read_only_mount
 from tests.support.terminal import QUESTION, answer, on_terminal
 
 

@@ -23,11 +23,7 @@ import pytest
 from kedro_telemetry import environment
 from tests.support.baseline import assert_unchanged_by_plugin
 from tests.support.heap_receiver import Answer, HeapReceiver
-from tests.support.kedro_env import (
-    KEDRO_EXECUTABLE,
-    kedro_without_hooks,
-    run,
-)
+from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro_without_hooks, run
 from tests.support.namespaces import in_pid_namespace, pid_namespaces_unavailable
 from tests.support.outbox import queued_keys
 from tests.support.snippets import SESSION_RUN

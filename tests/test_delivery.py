@@ -35,11 +35,7 @@ from tests.support.heap_receiver import (
     refusing_port,
 )
 from tests.support.kedro_env import KEDRO_EXECUTABLE, PACKAGE, PROJECT_NAME, kedro
-from tests.support.outbox import (
-    queue_records,
-    queued_keys,
-    stray_files,
-)
+from tests.support.outbox import queue_records, queued_keys, stray_files
 from tests.support.processes import (
     Senders,
     flush,

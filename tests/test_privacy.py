@@ -27,12 +27,7 @@ import pytest
 from tests.support.baseline import Result, python_with_fault
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import (
-    PACKAGE,
-    PROJECT_NAME,
-    kedro,
-    python_code,
-)
+from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro, python_code
 from tests.support.snippets import (
     CATALOG_ONLY,
     CLI,

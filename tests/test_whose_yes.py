@@ -22,24 +22,13 @@ import yaml
 from kedro_telemetry import collect, consent, files
 from kedro_telemetry.consent.records import write_answer
 from tests.support.baseline import Result
-from tests.support.consent_files import (
-    decided,
-    give_consent,
-    write_consent,
-)
+from tests.support.consent_files import decided, give_consent, write_consent
 from tests.support.git_repos import commit_all, git, init_repository
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import (
-    isolated_environment,
-    kedro,
-    state_dir_of,
-)
+from tests.support.kedro_env import isolated_environment, kedro, state_dir_of
 from tests.support.outbox import assert_nothing_sent, outbox_entries
 from tests.support.processes import settle
-from tests.support.restrictions import (
-    UidRunner,
-    room_for_another_uid,
-)
+from tests.support.restrictions import UidRunner, room_for_another_uid
 from tests.support.terminal import QUESTION, answer, on_terminal
 
 # A yes that came with the repository -----------------------------------------
