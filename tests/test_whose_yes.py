@@ -40,7 +40,9 @@ def repository_of(project: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_a_tracked_yes_does_not_count_and_says_why(in_home: Path) -> None:
+def test_a_tracked_yes_does_not_count_and_says_why_but_a_tracked_no_does(
+    in_home: Path,
+) -> None:
     """Git is asked at every decision: tracking or untracking counts at once."""
     write_consent(in_home / ".telemetry", True)
     repository = repository_of(in_home)
@@ -54,14 +56,8 @@ def test_a_tracked_yes_does_not_count_and_says_why(in_home: Path) -> None:
     assert decided(in_home) == (True, "user")
     git("rm", "--cached", "--quiet", "spaceship-log/.telemetry", cwd=repository)
     assert decided(in_home) == (True, "project")
-
-
-@pytest.mark.slow
-def test_a_tracked_no_is_honoured(in_home: Path) -> None:
     write_consent(in_home / ".telemetry", False)
-    repository = repository_of(in_home)
     git("add", "--force", "spaceship-log/.telemetry", cwd=repository)
-    write_consent(files.user_consent_file(), True)
     decision = consent.decide(in_home)
     assert (decision.consent, decision.source) == (False, "project")
     assert not decision.silent  # the reminder on stderr, as for any project no
@@ -177,7 +173,9 @@ def someone_elses(path: Path, value: bool | str) -> None:
 
 
 @needs_root
-def test_another_users_yes_is_theirs_and_status_says_so(in_home: Path) -> None:
+def test_another_users_yes_is_theirs_and_their_no_counts_for_everyone(
+    in_home: Path,
+) -> None:
     someone_elses(in_home / ".telemetry", True)
     decision = consent.decide(in_home)
     assert (decision.consent, decision.source) == (None, "undecided")
@@ -188,6 +186,10 @@ def test_another_users_yes_is_theirs_and_status_says_so(in_home: Path) -> None:
     assert decided(in_home) == (True, "user")
     write_answer(files.project_answers_file(), consent.answer_key(in_home), False)
     assert decided(in_home) == (False, "own-answer")
+    # A no counts from anyone, above this person's own settings.
+    write_answer(files.project_answers_file(), consent.answer_key(in_home), True)
+    someone_elses(in_home / ".telemetry", False)
+    assert decided(in_home) == (False, "project")
 
 
 @needs_root
@@ -202,13 +204,6 @@ def test_asked_beside_another_users_yes_you_answer_for_yourself(
     assert (in_home / ".telemetry").read_text() == "consent: true\n"  # theirs, kept
     assert (in_home / ".telemetry").stat().st_uid == OTHER_UID
     assert decided(in_home) == (True, "own-answer")
-
-
-@needs_root
-def test_another_users_no_counts_for_everyone(in_home: Path) -> None:
-    someone_elses(in_home / ".telemetry", False)
-    write_consent(files.user_consent_file(), True)
-    assert decided(in_home) == (False, "project")
 
 
 @needs_root
