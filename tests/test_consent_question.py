@@ -70,10 +70,14 @@ def test_the_prompt_records_the_answer_and_is_not_asked_again(
 
 
 @pytest.mark.slow
-def test_nobody_is_asked_in_ci_outside_a_project_or_by_the_plugins_own_commands(
+def test_nobody_is_asked_in_ci_outside_a_project_by_our_commands_or_about_a_directory(
     tmp_path: Path, project: Path, env: dict[str, str], silent: Callable[[], None]
 ) -> None:
-    """Even on a terminal; nothing is written or sent either."""
+    """Even on a terminal; nothing is written or sent either.
+
+    A ``.telemetry`` that cannot be used (a directory) is neither asked about
+    nor overwritten.
+    """
     outside = tmp_path / "elsewhere"
     outside.mkdir()
     in_ci = {**env, "GITHUB_ACTIONS": "true"}
@@ -87,6 +91,17 @@ def test_nobody_is_asked_in_ci_outside_a_project_or_by_the_plugins_own_commands(
         session.expect(pexpect.EOF)
         assert QUESTION not in session.before, (args, cwd)
     assert not (project / ".telemetry").exists()
+
+    consent_file = project / ".telemetry"
+    bad_file("directory").make(consent_file)
+    before = snapshot(consent_file)
+    session = on_terminal("info", cwd=project, env=env, timeout=60)
+    session.expect(pexpect.EOF)
+    session.close()
+    assert session.exitstatus == 0
+    assert QUESTION not in session.before
+    assert "Traceback" not in session.before
+    assert snapshot(consent_file) == before
     silent()
 
 
@@ -134,25 +149,6 @@ def test_an_invalid_project_consent_file_is_asked_about_again(
 
     assert "Traceback" not in output
     assert (project / ".telemetry").read_text() == "consent: false\n"
-    silent()
-
-
-@pytest.mark.slow
-def test_an_unusable_project_consent_file_is_never_asked_about_nor_overwritten(
-    project: Path, env: dict[str, str], silent: Callable[[], None]
-) -> None:
-    consent_file = project / ".telemetry"
-    bad_file("directory").make(consent_file)
-    before = snapshot(consent_file)
-
-    session = on_terminal("info", cwd=project, env=env, timeout=60)
-    session.expect(pexpect.EOF)
-    session.close()
-
-    assert session.exitstatus == 0
-    assert QUESTION not in session.before
-    assert "Traceback" not in session.before
-    assert snapshot(consent_file) == before
     silent()
 
 
