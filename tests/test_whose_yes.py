@@ -119,9 +119,10 @@ def clone(project: Path, tmp_path: Path) -> Path:
 
 
 @pytest.mark.slow
-def test_a_yes_that_came_with_git_clone_sends_nothing(
+def test_a_yes_that_came_with_git_clone_sends_nothing_until_the_colleague_says_yes(
     clone: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
+    """The colleague's own answer is kept outside the repository."""
     result = kedro("info", cwd=clone, env=env)
     assert result.returncode == 0
     assert "Kedro-Telemetry" not in result.stderr
@@ -131,11 +132,6 @@ def test_a_yes_that_came_with_git_clone_sends_nothing(
     assert "Not counted: the project's .telemetry" in report
     assert "git tracks it" in report
 
-
-@pytest.mark.slow
-def test_the_colleagues_own_yes_is_kept_outside_the_repository(
-    clone: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
     asked, _ = answer(on_terminal("info", cwd=clone, env=env), "y")
     assert "git tracks it" in asked
     assert str(answers_file(env)) in asked
