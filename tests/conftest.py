@@ -14,22 +14,26 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import click
 import pytest
 from hypothesis import settings
 
 from kedro_telemetry import files
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver
+from tests.support.in_process import Terminal
 from tests.support.kedro_env import (
     isolated_environment,
     kedro_without_hooks,
     make_project,
     state_dir_of,
 )
+from tests.support.outbox import assert_nothing_sent
 from tests.support.processes import Senders
 
 
@@ -129,6 +133,44 @@ def in_process_home(
 
 
 @pytest.fixture
+def in_home(
+    in_process_home: dict[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Path:
+    """A directory standing for a project, in this process's isolated home.
+
+    ``consent.decide`` only reads its files, so no Kedro project is copied.
+    It is the current directory: a YAML tag that ran a shell command would
+    leave its marker there.
+    """
+    place = tmp_path / "work" / "spaceship-log"
+    place.mkdir(parents=True)
+    monkeypatch.chdir(place)
+    return place
+
+
+@pytest.fixture
+def person_says_yes(monkeypatch: pytest.MonkeyPatch) -> Callable[[], list[str]]:
+    """The far edge only: a terminal on both ends, and a person who says yes.
+
+    Called in the test's body (pytest sets its own streams between a fixture
+    and the test); returns the list of the questions asked, as worded.
+    """
+    asked: list[str] = []
+
+    def confirm(text: str, **options: object) -> bool:
+        asked.append(text)
+        return True
+
+    def at_terminal() -> list[str]:
+        monkeypatch.setattr(sys, "stdin", Terminal())
+        monkeypatch.setattr(sys, "stderr", Terminal())
+        monkeypatch.setattr(click, "confirm", confirm)
+        return asked
+
+    return at_terminal
+
+
+@pytest.fixture
 def consented(project: Path) -> Path:
     """The project, with its ``.telemetry`` saying yes."""
     give_consent(project)
@@ -146,6 +188,33 @@ def _serving(running: HeapReceiver, env: dict[str, str]) -> Iterator[HeapReceive
 @pytest.fixture
 def receiver(env: dict[str, str]) -> Iterator[HeapReceiver]:
     yield from _serving(HeapReceiver(), env)
+
+
+@pytest.fixture(scope="module")
+def quiet_receiver() -> Iterator[HeapReceiver]:
+    """One receiver for a module's cases that must send nothing (no restart each)."""
+    with HeapReceiver() as running:
+        yield running
+    assert running.requests == []
+    assert running.violations == []
+
+
+@pytest.fixture
+def silent(
+    env: dict[str, str], quiet_receiver: HeapReceiver, state_dir: Path
+) -> Callable[[], None]:
+    """Sends this test's commands to ``quiet_receiver``; returns the silence check.
+
+    The check: nothing sent, nothing queued, not even the plugin's state
+    directory made (without consent nothing is written to the home).
+    """
+    env["KEDRO_TELEMETRY_ENDPOINT"] = quiet_receiver.url
+
+    def check() -> None:
+        assert_nothing_sent(quiet_receiver, state_dir)
+        assert not state_dir.exists(), sorted(os.listdir(state_dir))
+
+    return check
 
 
 @pytest.fixture

@@ -12,12 +12,7 @@ import pytest
 from tests.support.baseline import assert_unchanged_by_plugin
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver
-from tests.support.kedro_env import (
-    PACKAGE,
-    PROJECT_NAME,
-    kedro,
-    state_dir_of,
-)
+from tests.support.kedro_env import PACKAGE, PROJECT_NAME, kedro, state_dir_of
 from tests.support.outbox import assert_nothing_sent
 from tests.support.processes import settle
 

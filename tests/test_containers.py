@@ -23,13 +23,10 @@ import pytest
 from kedro_telemetry import environment
 from tests.support.baseline import assert_unchanged_by_plugin
 from tests.support.heap_receiver import Answer, HeapReceiver
-from tests.support.kedro_env import (
-    KEDRO_EXECUTABLE,
-    kedro_without_hooks,
-    run,
-)
+from tests.support.kedro_env import KEDRO_EXECUTABLE, kedro_without_hooks, run
 from tests.support.namespaces import in_pid_namespace, pid_namespaces_unavailable
 from tests.support.outbox import queued_keys
+from tests.support.snippets import SESSION_RUN
 
 pytestmark = [
     pytest.mark.slow,
@@ -38,16 +35,6 @@ pytestmark = [
         reason=f"needs a PID namespace: {pid_namespaces_unavailable()}",
     ),
 ]
-
-SESSION_RUN = """
-from pathlib import Path
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
-bootstrap_project(Path.cwd())
-with KedroSession.create(project_path=Path.cwd()) as session:
-    session.run()
-print("run done")
-"""
 
 DETECTED = (
     "from kedro_telemetry.outbox.containers import ends_with_this_process; "
@@ -85,7 +72,7 @@ def test_a_session_run_as_pid_1_delivers_before_the_namespace_ends(
         in_pid_namespace([sys.executable, "-c", SESSION_RUN]), cwd=consented, env=env
     )
     assert result.returncode == 0, result.stderr
-    assert result.stdout.strip().endswith("run done")
+    assert result.stdout.strip().splitlines()[-1].startswith("outputs: ")
     [event] = receiver.accepted
     assert event["event"] == "Kedro project run"
     assert event["properties"]["number_of_nodes"] > 0

@@ -29,6 +29,7 @@ from kedro_telemetry.outbox.store import Outbox
 from tests.support.heap_receiver import (
     Answer,
     HeapReceiver,
+    accepted_in_order,
     assert_nothing_stored_twice,
     refusing_port,
 )
@@ -52,10 +53,6 @@ def waiting(outbox: Outbox) -> list[str]:
     return queued_keys(outbox.directory.parent)
 
 
-def accepted_keys(receiver: HeapReceiver) -> list[str]:
-    return [event["idempotency_key"] for event in receiver.accepted]
-
-
 # Refused or unresolvable: the connection never gets going ------------
 
 
@@ -72,7 +69,7 @@ def test_a_refused_connection_keeps_the_event_until_the_endpoint_listens(
     with HeapReceiver(port=port) as receiver:
         healed = drain_here(outbox, 30)
         assert (healed.sent, healed.left) == (1, 0)
-        assert accepted_keys(receiver) == backlog
+        assert accepted_in_order(receiver) == backlog
         assert_nothing_stored_twice(receiver)
         assert receiver.violations == []
 
@@ -102,7 +99,7 @@ def test_a_reset_connection_is_retried_and_the_event_stored_once(
     result = drain_here(outbox, 30)
     assert (result.sent, result.left) == (1, 0)
     assert receiver.request_count == 2  # the reset one, then one retry
-    assert accepted_keys(receiver) == [key]
+    assert accepted_in_order(receiver) == [key]
     # Only the retry can have been answered in full.
     assert receiver.posted_keys[-1] == key
 
@@ -142,7 +139,7 @@ def test_a_redirect_to_another_host_is_not_followed_and_the_event_stays_queued(
         receiver.answer(then=Answer())
         healed = drain_here(outbox, 30)
         assert (healed.sent, healed.left) == (1, 0)
-        assert accepted_keys(receiver) == [key]
+        assert accepted_in_order(receiver) == [key]
         assert elsewhere.request_count == 0
         assert_nothing_stored_twice(receiver)
 
@@ -162,7 +159,7 @@ def test_an_answer_slower_than_the_read_timeout_is_retried_later_under_the_same_
     # The slow server did store its copy in the end: Heap keeps one per key.
     wait_until(lambda: len(receiver.requests) == 2, "the slow answer completed")
     assert receiver.posted_keys == backlog * 2
-    assert accepted_keys(receiver) == backlog
+    assert accepted_in_order(receiver) == backlog
     assert waiting(outbox) == []
 
 

@@ -9,6 +9,7 @@ import pytest
 from kedro_telemetry import environment
 from kedro_telemetry.outbox.delivery_log import DeliveryLog
 from tests.support.consent_files import give_consent
+from tests.support.in_process import telemetry_here
 from tests.support.kedro_env import kedro
 from tests.support.outbox import queued_keys
 from tests.support.processes import Senders
@@ -59,13 +60,7 @@ def test_a_consented_command_with_an_empty_endpoint_queues_and_starts_nothing(
 
 
 def telemetry(*arguments: str) -> str:
-    from click.testing import CliRunner
-
-    from kedro_telemetry.cli import commands
-
-    result = CliRunner().invoke(commands, ["telemetry", *arguments])
-    assert result.exit_code == 0, result.output
-    return result.output
+    return telemetry_here(*arguments).output
 
 
 def test_status_says_why_an_endpoint_cannot_work(
@@ -94,3 +89,15 @@ def test_status_and_show_tell_what_was_dropped_and_why(
         "dropped    2026-12-01                        CLI command: kedro run "
         "(not delivered within 30 days)"
     ) in telemetry("show")
+
+
+def test_the_newer_app_id_variable_wins_over_0_9_0s(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("KEDRO_TELEMETRY_APP_ID", raising=False)
+    monkeypatch.delenv("HEAP_APPID_DEV", raising=False)
+    assert environment.app_id() == environment.DEFAULT_APP_ID
+    monkeypatch.setenv("HEAP_APPID_DEV", "111")
+    assert environment.app_id() == "111"
+    monkeypatch.setenv("KEDRO_TELEMETRY_APP_ID", "222")
+    assert environment.app_id() == "222"

@@ -3,6 +3,10 @@
 The project has three modular pipelines found by ``find_pipelines()``, nine
 nodes in all, and four registered pipelines with ``__default__``. Every case
 runs real processes against the real receiver and counts what arrives.
+
+The hooks work from the entry points, from ``settings.py``, and from both at
+once: Kedro calls every registered hook object, so a project that also lists
+the hook in ``settings.py`` has it twice; the plugin must still send one event.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ import pytest
 from tests.support.consent_files import give_consent
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import PACKAGE, PIPELINES, kedro, python_code, run
+from tests.support.processes import settle
+from tests.support.snippets import LOADED_THEN_RUN, TWO_SESSIONS
 
 Event = dict[str, object]
 
@@ -41,28 +47,6 @@ FILTERED = {
 }
 STATISTICS = set(WHOLE_PROJECT) | {"number_of_nodes", "number_of_pipelines"}
 IPYTHON = str(Path(sys.executable).with_name("ipython"))
-
-TWO_SESSIONS = """
-from pathlib import Path
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
-
-bootstrap_project(Path.cwd())
-for _ in range(2):
-    with KedroSession.create(project_path=Path.cwd()) as session:
-        session.run()
-"""
-
-LOADED_THEN_RUN = """
-from pathlib import Path
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
-
-bootstrap_project(Path.cwd())
-with KedroSession.create(project_path=Path.cwd()) as session:
-    print(sorted(session.load_context().catalog.keys()))
-    session.run()
-"""
 
 
 pytestmark = pytest.mark.slow
@@ -252,3 +236,52 @@ def test_only_a_reported_command_marks_the_processes_it_starts(
     else:
         assert marker == "None"  # nothing changes without consent
         assert receiver.wait_for(1, seconds=2) == []
+
+
+# Registered twice: entry points and settings.py ---------------------------------
+
+SETTINGS_HOOKS = (
+    "\nfrom kedro_telemetry.hooks import KedroTelemetryHook\n"
+    "HOOKS = (KedroTelemetryHook(),)\n"
+)
+SETTINGS_DISABLE = '\nDISABLE_HOOKS_FOR_PLUGINS = ("kedro-telemetry",)\n'
+
+
+def configure(project: Path, *snippets: str) -> None:
+    settings = project / "src" / PACKAGE / "settings.py"
+    settings.write_text(settings.read_text() + "".join(snippets))
+    give_consent(project)
+
+
+def only_event(receiver: HeapReceiver, env: dict[str, str]) -> dict[str, object]:
+    events = receiver.wait_for(1)
+    settle(env)  # every sender has exited: a duplicate would be here by now
+    assert len(receiver.accepted) == 1
+    return events[0]
+
+
+@pytest.mark.parametrize(
+    ("snippets", "has_statistics"),
+    [
+        ((SETTINGS_HOOKS,), True),
+        ((SETTINGS_DISABLE,), False),  # the CLI side only
+        ((SETTINGS_HOOKS, SETTINGS_DISABLE), True),
+    ],
+    ids=["entry-points+settings", "disabled", "disabled+settings"],
+)
+def test_one_event_per_command_however_the_hooks_are_registered(
+    project: Path,
+    env: dict[str, str],
+    receiver: HeapReceiver,
+    snippets: tuple[str, ...],
+    has_statistics: bool,
+) -> None:
+    configure(project, *snippets)
+    result = kedro("run", cwd=project, env=env)
+    assert result.returncode == 0, result.stderr
+    event = only_event(receiver, env)
+    assert event["event"] == "CLI command"
+    properties = event["properties"]
+    assert isinstance(properties, dict)
+    assert properties["command"] == "kedro run"
+    assert ("number_of_nodes" in properties) is has_statistics

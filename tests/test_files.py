@@ -1,10 +1,14 @@
-"""The plugin writes nothing in a project but ``.telemetry``, and writes safely.
+"""Where the plugin's files are; in a project it writes only ``.telemetry``, safely.
+
+- ``platformdirs``' directories and the policy file, for this machine's
+  platform (``platformdirs`` has its own tests for the others); the Windows
+  policy path is named here, so it is checked on any machine.
 
 - With consent, ``kedro run`` (every hook of the plugin at work) leaves every
   project file exactly as the same command leaves it with the plugin's hooks
   blocked (Kedro itself writes bytecode caches), ``pyproject.toml`` first, even
   when it holds a ``[tool.kedro_telemetry]`` table; after the question,
-  ``.telemetry`` is the only new file (test_consent.py, with the prompt).
+  ``.telemetry`` is the only new file (test_consent_question.py, with the prompt).
 - ``write_atomically``: a failed or killed write leaves the old file whole, and
   a failure leaves no temporary file; the one a kill leaves is ignored by the
   outbox and removed once stale. A full disk is played by a tiny tmpfs.
@@ -27,7 +31,7 @@ import textwrap
 import time
 import uuid
 from collections.abc import Callable
-from pathlib import Path
+from pathlib import Path, PureWindowsPath
 
 import pytest
 
@@ -56,6 +60,66 @@ def fresh_copy(template: Path, destination: Path) -> Path:
 
 def only_name_left(directory: Path, name: str) -> None:
     assert sorted(os.listdir(directory)) == [name], "a temporary file lingers"
+
+
+# Where the files are -----------------------------------------------------------
+
+
+@pytest.fixture
+def bare_home(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    monkeypatch.delenv("XDG_CONFIG_HOME", raising=False)
+    return tmp_path
+
+
+def test_linux_paths_are_0_9_0_s(bare_home: Path) -> None:
+    assert files.state_dir() == bare_home / ".local/state/kedro-telemetry"
+    assert files.user_consent_file() == bare_home / ".config/kedro/telemetry.yml"
+    assert files.project_answers_file() == (
+        bare_home / ".config/kedro/telemetry-projects.yml"
+    )
+    assert files.policy_file("linux", {}) == Path("/etc/kedro/telemetry.yml")
+
+
+def test_the_xdg_directories_win(
+    bare_home: Path, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("XDG_STATE_HOME", "/xdg/state")
+    monkeypatch.setenv("XDG_CONFIG_HOME", "/xdg/config")
+    assert files.state_dir() == Path("/xdg/state/kedro-telemetry")
+    assert files.user_consent_file() == Path("/xdg/config/kedro/telemetry.yml")
+
+
+def test_a_relative_xdg_directory_is_ignored(
+    bare_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CONFIG_HOME", "relative/config")
+    assert files.user_consent_file() == bare_home / ".config/kedro/telemetry.yml"
+
+
+def test_no_home_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nothing of ours is written relative to wherever a command runs."""
+    monkeypatch.setattr("os.path.expanduser", lambda path: path)  # no passwd entry
+    monkeypatch.delenv("XDG_STATE_HOME", raising=False)
+    with pytest.raises(files.NoHomeError):
+        files.state_dir()
+
+
+def test_the_windows_policy_file() -> None:
+    environ = {"PROGRAMDATA": r"D:\ProgramData"}
+    assert PureWindowsPath(str(files.policy_file("win32", environ))) == (
+        PureWindowsPath(r"D:\ProgramData\kedro\telemetry.yml")
+    )
+    assert PureWindowsPath(str(files.policy_file("win32", {}))) == (
+        PureWindowsPath(r"C:\ProgramData\kedro\telemetry.yml")
+    )
+
+
+@pytest.mark.parametrize("platform", ["linux", "darwin", "win32"])
+def test_the_policy_file_can_be_moved(platform: str) -> None:
+    environ = {files.POLICY_FILE_VARIABLE: "/images/policy.yml"}
+    assert files.policy_file(platform, environ) == Path("/images/policy.yml")
 
 
 # Project files ------------------------------------------------------------------
@@ -149,7 +213,7 @@ def test_a_full_disk_leaves_the_old_file_and_no_temporary(tmp_path: Path) -> Non
     check = textwrap.dedent(
         """
         import json, os, sys
-        from pathlib import Path
+        from pathlib import Path, PureWindowsPath
         from kedro_telemetry.files import write_atomically
         path = Path(sys.argv[1]) / ".telemetry"
         path.write_bytes(b"consent: false\\n")
@@ -210,7 +274,7 @@ def test_a_kill_mid_write_leaves_the_old_consent_file_whole(old_file: Path) -> N
     _killed_mid_write(
         old_file,
         """
-        from pathlib import Path
+        from pathlib import Path, PureWindowsPath
         from kedro_telemetry.files import write_atomically
         write_atomically(Path(sys.argv[1]), b"consent: true\\n" * 1000)
         """,
@@ -228,7 +292,7 @@ def test_a_kill_mid_queue_leaves_a_temporary_the_outbox_ignores_then_removes(
     _killed_mid_write(
         outbox_dir,
         """
-        from pathlib import Path
+        from pathlib import Path, PureWindowsPath
         from kedro_telemetry.outbox.store import Outbox
         event = {"idempotency_key": "k", "properties": {}}
         Outbox(Path(sys.argv[1])).put({"endpoint": "e", "app_id": "a", "event": event})

@@ -8,18 +8,17 @@ shown without a traceback are checked through the command group in-process.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from click.testing import Result
 
 from kedro_telemetry.outbox.store import Outbox
 from tests.support.baseline import normalised
 from tests.support.consent_files import give_consent, user_wide_file, write_user_wide
 from tests.support.heap_receiver import HeapReceiver
+from tests.support.in_process import telemetry_here
 from tests.support.kedro_env import kedro, state_dir_of
 from tests.support.outbox import assert_nothing_sent
 from tests.support.processes import settle
@@ -50,71 +49,27 @@ def outside(tmp_path: Path) -> Path:
     return directory
 
 
-def invoke_here(project: Path, *args: str) -> Result:
-    """``kedro telemetry *args`` in this process, from ``project``."""
-    from click.testing import CliRunner
-
-    from kedro_telemetry.cli import commands
-
-    before = os.getcwd()
-    os.chdir(project)
-    try:
-        return CliRunner().invoke(commands, ["telemetry", *args])
-    finally:
-        os.chdir(before)
-
-
-def status_here(project: Path) -> str:
-    """``kedro telemetry status`` in this process, from ``project``."""
-    result = invoke_here(project, "status")
-    assert result.exit_code == 0, result.output
-    return result.stdout
-
-
 def test_status_names_the_setting_that_decided(
     project: Path, in_process_home: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """In this process; the real command is run by the test after this one."""
     env = in_process_home
-    assert "not decided yet" in status_here(project)
+    assert "not decided yet" in telemetry_here("status", cwd=project).stdout
 
     write_user_wide(env, True)
-    report = status_here(project)
+    report = telemetry_here("status", cwd=project).stdout
     assert "is collected here" in report
     assert f"your user-wide setting {user_wide_file(env)}" in report
 
     give_consent(project, False)
-    report = status_here(project)
+    report = telemetry_here("status", cwd=project).stdout
     assert "is not collected here" in report
     assert f"the project's .telemetry file {project / '.telemetry'}" in report
 
     monkeypatch.setenv("KEDRO_DISABLE_TELEMETRY", "1")
-    report = status_here(project)
+    report = telemetry_here("status", cwd=project).stdout
     assert "environment variable KEDRO_DISABLE_TELEMETRY" in report
     assert f"Endpoint: {env['KEDRO_TELEMETRY_ENDPOINT']}" in report
-
-
-@pytest.mark.slow
-def test_status_counts_the_outbox_and_the_last_delivery(
-    project: Path, env: dict[str, str], receiver: HeapReceiver
-) -> None:
-    give_consent(project)
-    assert kedro("info", cwd=project, env=env).returncode == 0
-    receiver.wait_for(1)
-    settle(env)  # the sender removes the event and logs it after the answer
-    report = status(project, env)
-    assert "Waiting in the outbox: 0" in report
-    assert "Last delivery: 20" in report  # an ISO timestamp
-
-    down = {**env, "KEDRO_TELEMETRY_ENDPOINT": "http://127.0.0.1:9/closed"}
-    assert kedro("info", cwd=project, env=down).returncode == 0
-    assert "Waiting in the outbox: 1" in status(project, down)
-
-
-def choose_here(project: Path, *args: str) -> None:
-    """``kedro telemetry enable|disable [--global]`` in this process."""
-    result = invoke_here(project, *args)
-    assert result.exit_code == 0, result.output
 
 
 def test_enable_and_disable_are_idempotent_and_write_their_file_only(
@@ -123,16 +78,16 @@ def test_enable_and_disable_are_idempotent_and_write_their_file_only(
     """In this process; the real commands run in the tests after this one."""
     env = in_process_home
     for _ in range(2):
-        choose_here(project, "disable")
+        telemetry_here("disable", cwd=project)
         assert (project / ".telemetry").read_text() == "consent: false\n"
-    choose_here(project, "enable")
+    telemetry_here("enable", cwd=project)
     assert (project / ".telemetry").read_text() == "consent: true\nversion: 1\n"
     assert not user_wide_file(env).exists()
     (project / ".telemetry").unlink()
     for _ in range(2):
-        choose_here(project, "enable", "--global")
+        telemetry_here("enable", "--global", cwd=project)
         assert user_wide_file(env).read_text() == "consent: true\nversion: 1\n"
-    choose_here(project, "disable", "--global")
+    telemetry_here("disable", "--global", cwd=project)
     assert user_wide_file(env).read_text() == "consent: false\n"
     assert not (project / ".telemetry").exists()
 
@@ -141,32 +96,30 @@ def test_enable_and_disable_are_idempotent_and_write_their_file_only(
 def test_outside_a_project_only_global_is_possible(
     outside: Path, env: dict[str, str]
 ) -> None:
+    """``enable`` warns when an opt-out variable still wins over the new yes."""
     result = kedro("telemetry", "enable", cwd=outside, env=env)
     assert result.returncode == 2
     assert "--global" in result.stderr
     assert not (outside / ".telemetry").exists()
-    assert (
-        kedro("telemetry", "enable", "--global", cwd=outside, env=env).returncode == 0
-    )
+    opted_out = {**env, "DO_NOT_TRACK": "1"}
+    result = kedro("telemetry", "enable", "--global", cwd=outside, env=opted_out)
+    assert result.returncode == 0
+    assert "DO_NOT_TRACK is set" in result.stdout
     assert "your user-wide setting" in status(outside, env)
 
 
 @pytest.mark.slow
-def test_enable_warns_when_an_opt_out_variable_still_wins(
-    project: Path, env: dict[str, str]
-) -> None:
-    result = kedro("telemetry", "enable", cwd=project, env={**env, "DO_NOT_TRACK": "1"})
-    assert "DO_NOT_TRACK is set" in result.stdout
-
-
-@pytest.mark.slow
-def test_show_lists_what_the_receiver_got(
+def test_show_lists_what_the_receiver_got_and_status_counts_it(
     project: Path, env: dict[str, str], receiver: HeapReceiver
 ) -> None:
     give_consent(project)
     for command in (("info",), ("run",)):
         assert kedro(*command, cwd=project, env=env).returncode == 0
         receiver.wait_for(len(receiver.accepted) + 1)
+    settle(env)  # the sender removes each event and logs it after the answer
+    report = status(project, env)
+    assert "Waiting in the outbox: 0" in report
+    assert "Last delivery: 20" in report  # an ISO timestamp
     result = kedro("telemetry", "show", "--json", cwd=project, env=env)
     shown = json_output(result.stdout)
     assert [row["state"] for row in shown] == ["delivered", "delivered"]
@@ -179,6 +132,10 @@ def test_show_lists_what_the_receiver_got(
     table = kedro("telemetry", "show", cwd=project, env=env).stdout
     assert "delivered" in table
     assert "kedro run" in table
+
+    down = {**env, "KEDRO_TELEMETRY_ENDPOINT": "http://127.0.0.1:9/closed"}
+    assert kedro("info", cwd=project, env=down).returncode == 0
+    assert "Waiting in the outbox: 1" in status(project, down)
 
 
 @pytest.mark.slow
@@ -288,21 +245,12 @@ def unusable_state_dir(env: dict[str, str], tmp_path: Path) -> None:
 def test_status_and_show_answer_what_they_can_without_a_state_directory(
     consented: Path,
     in_process_home: dict[str, str],
-    monkeypatch: pytest.MonkeyPatch,
     command: list[str],
     says: str,
 ) -> None:
     """In this process: the state directory's place is a regular file."""
-    from click.testing import CliRunner
-
-    from kedro_telemetry.cli import commands
-
     state_dir_of(in_process_home).write_text("not a directory")
-    monkeypatch.chdir(consented)
-    result = CliRunner().invoke(
-        commands, ["telemetry", *command], catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output
+    result = telemetry_here(*command, cwd=consented)
     assert says in result.output
     assert "Traceback" not in result.output
     if command == ["status"]:
@@ -363,16 +311,9 @@ def odd_state(in_process_home: dict[str, str]) -> Path:
 def test_show_and_status_survive_any_content_of_the_plugins_files(
     odd_state: Path, tmp_path: Path, command: list[str], content: bytes
 ) -> None:
-    from click.testing import CliRunner
-
-    from kedro_telemetry.cli import commands
-
     (odd_state / "delivered.json").write_bytes(content)
     before = sorted((odd_state / "outbox").iterdir())
-    result = CliRunner().invoke(
-        commands, ["telemetry", *command], catch_exceptions=False
-    )
-    assert result.exit_code == 0, result.output
+    result = telemetry_here(*command)
     assert "Traceback" not in result.output
     assert sorted((odd_state / "outbox").iterdir()) == before  # only read
     if command == ["status"]:

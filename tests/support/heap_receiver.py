@@ -6,13 +6,10 @@ the contract in ``shared/spec/event-contract.md``: a violation is answered with
 The answers can be scripted to play an outage, a rate limit, a black hole, a
 slow answer or a connection cut halfway. It also keeps each request's raw bytes
 and the moment it arrived.
-
-Run ``python -m tests.support.heap_receiver --port 8123`` to watch events arrive.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import json
 import socket
@@ -340,6 +337,18 @@ def keys_answered_ok(receiver: HeapReceiver) -> Counter[str]:
     return counts
 
 
+def accepted_in_order(receiver: HeapReceiver) -> list[str]:
+    """The keys of the events the receiver accepted, in the order they came."""
+    return [event["idempotency_key"] for event in receiver.accepted]
+
+
+def assert_delivered_exactly(receiver: HeapReceiver, keys: list[str]) -> None:
+    """``keys`` and nothing else were stored, each once."""
+    assert sorted(accepted_in_order(receiver)) == sorted(keys)
+    assert len(set(keys)) == len(keys)
+    assert_nothing_stored_twice(receiver)
+
+
 def assert_nothing_stored_twice(receiver: HeapReceiver) -> None:
     """No event was posted again after a 200 had told the sender it was stored."""
     twice = {key: n for key, n in keys_answered_ok(receiver).items() if n > 1}
@@ -352,24 +361,3 @@ def refusing_port() -> Iterator[int]:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
         yield int(sock.getsockname()[1])
-
-
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--port", type=int, default=8123)
-    arguments = parser.parse_args()
-
-    def show(event: dict[str, Any]) -> None:
-        print(json.dumps(event, indent=2), flush=True)
-
-    with HeapReceiver(arguments.port, on_event=show) as receiver:
-        print(f"Listening on {receiver.url}", flush=True)
-        try:
-            while True:
-                time.sleep(3600)
-        except KeyboardInterrupt:
-            pass
-
-
-if __name__ == "__main__":
-    main()

@@ -26,6 +26,7 @@ from tests.support.kedro_env import KEDRO_EXECUTABLE, run
 __all__ = [
     "UidRunner",
     "in_read_only_project",
+    "needs_read_only_mount",
     "read_only_mounts_work",
     "room_for_another_uid",
     "uid_runner",
@@ -78,6 +79,12 @@ def read_only_mounts_work() -> str:
     if result.returncode != 0:
         return f"no private read-only bind mount here: {result.stderr.strip()}"
     return ""
+
+
+# Skips, with the reason, where no read-only project can be made.
+needs_read_only_mount = pytest.mark.skipif(
+    bool(read_only_mounts_work()), reason=read_only_mounts_work() or "works"
+)
 
 
 def _free_uid() -> int:

@@ -8,7 +8,7 @@ import pexpect
 
 from tests.support.kedro_env import KEDRO_EXECUTABLE
 
-__all__ = ["QUESTION", "on_terminal"]
+__all__ = ["QUESTION", "answer", "on_terminal"]
 
 QUESTION = "Share anonymous usage data?"
 
@@ -26,3 +26,17 @@ def on_terminal(
         timeout=timeout,
         dimensions=(50, 200),
     )
+
+
+def answer(session: pexpect.spawn, reply: str) -> tuple[str, str]:
+    """Wait for the question, give ``reply``, and see the command end well.
+
+    Returns what was shown before the question and after it, each on one line.
+    """
+    session.expect_exact(QUESTION)
+    asked = " ".join(session.before.split())
+    session.sendline(reply)
+    session.expect(pexpect.EOF)
+    session.close()
+    assert session.exitstatus == 0
+    return asked, " ".join(session.before.split())

@@ -6,7 +6,8 @@ patches the step, then calls Kedro's own ``main``). The command must keep the
 baseline's exit code and stdout (the same command with the plugin's hooks
 blocked), print no traceback, and the step must really have been reached, or
 the test would prove nothing. Session runs without the CLI get the same
-treatment for the steps of the project hooks.
+treatment for the steps of the project hooks. Bad input, the same way:
+test_unchanged_by_bad_input.py.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ from tests.support.baseline import (
 from tests.support.heap_receiver import HeapReceiver
 from tests.support.kedro_env import state_dir_of
 from tests.support.outbox import assert_nothing_sent, outbox_entries
+from tests.support.snippets import SESSION_RUN
+
+pytestmark = pytest.mark.slow  # every test runs a real kedro
+
+
+# A failing step --------------------------------------------------------------
+
 
 # What reaches Heap when the step fails: never more than with no fault, and
 # nothing at all when consent itself cannot be known.
@@ -42,28 +50,9 @@ STEPS = {
     "kedro_telemetry.outbox.wake:start_sender": QUEUED,
 }
 
-pytestmark = pytest.mark.slow
-
 
 def short(step: str) -> str:
     return step.removeprefix("kedro_telemetry.")
-
-
-def check_a_failing_step(
-    step: str,
-    command: str,
-    *,
-    project: Path,
-    env: dict[str, str],
-    tmp_path: Path,
-    baseline: Callable[[str], Result],
-) -> None:
-    marker = tmp_path / "reached"
-    result = kedro_with_fault("fail", marker, [step], command, cwd=project, env=env)
-
-    assert marker.read_text().split() == [step], "the fault was never triggered"
-    assert_unchanged_by_plugin(result, baseline(command))
-    assert "RuntimeError" not in result.stderr
 
 
 def check_what_was_sent(
@@ -103,22 +92,14 @@ def test_a_failing_step_leaves_the_command_unchanged(
     command: str,
     step: str,
 ) -> None:
-    check_a_failing_step(
-        step, command, project=consented, env=env, tmp_path=tmp_path, baseline=baseline
-    )
-    state_dir = state_dir_of(env)
-    check_what_was_sent(STEPS[step], receiver, state_dir, command)
+    marker = tmp_path / "reached"
+    result = kedro_with_fault("fail", marker, [step], command, cwd=consented, env=env)
 
+    assert marker.read_text().split() == [step], "the fault was never triggered"
+    assert_unchanged_by_plugin(result, baseline(command))
+    assert "RuntimeError" not in result.stderr
+    check_what_was_sent(STEPS[step], receiver, state_dir_of(env), command)
 
-SESSION_RUN = """
-from pathlib import Path
-from kedro.framework.session import KedroSession
-from kedro.framework.startup import bootstrap_project
-bootstrap_project(Path.cwd())
-with KedroSession.create(project_path=Path.cwd()) as session:
-    outputs = session.run()
-print("outputs:", sorted(outputs))
-"""
 
 # The first step of the project hooks, one in the middle and the last: a
 # session run has one way of containing a failure, whatever the step.

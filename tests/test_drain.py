@@ -1,10 +1,13 @@
-"""The sender's decisions, in-process, through its injectable session, clock and sleep.
+"""The drain every sender and flush runs, in this process.
 
-The network endpoint is the far edge: a scripted session stands in for it, and
-a fake clock moves only when the sender sleeps, so backoff and deadlines are
-checked exactly, without waiting. The outbox and the delivery log are real
-files. The same paths against a real local receiver are in ``test_delivery``
-and ``test_endpoint_faults``.
+Its decisions through its injectable session, clock and sleep: the network
+endpoint is the far edge, a scripted session stands in for it, and a fake
+clock moves only when the drain sleeps, so backoff and deadlines are checked
+exactly, without waiting. Then the same drain over real HTTP to the local
+receiver: a 500 retried under the same key, and the outbox's caps applied
+before anything is posted. The outbox and the delivery log are real files;
+real commands and senders against a receiver: test_delivery.py and
+test_endpoint_faults.py.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ import pytest
 import requests
 
 from kedro_telemetry.outbox.delivery_log import DeliveryLog
-from kedro_telemetry.outbox.store import Outbox
+from kedro_telemetry.outbox.store import MAX_BYTES, Outbox
 from kedro_telemetry.sender.drain import Drain, Report
 from kedro_telemetry.sender.heap import HeapDestination
 from tests.support.fakes import Answerer, FakeClock, FakeResponse, ScriptedSession
-from tests.support.outbox import queue_records
+from tests.support.heap_receiver import Answer, HeapReceiver, assert_delivered_exactly
+from tests.support.outbox import drain_here, queue_records, queued_keys
 
 HEAP = "https://heap.example/api/track"
 RELAY = "https://relay.example/api/track"
@@ -252,3 +256,49 @@ def test_an_event_queued_more_than_30_days_ago_is_dropped_and_logged(
     assert [entry["reason"] for entry in done.log.read_dropped()] == [
         "not delivered within 30 days"
     ]
+
+
+# Over real HTTP ---------------------------------------------------------------
+
+
+def test_a_500_is_retried_and_the_event_stored_once(
+    tmp_path: Path, receiver: HeapReceiver
+) -> None:
+    receiver.answer(Answer(500), then=Answer())
+    outbox = Outbox(tmp_path / "outbox")
+    [key] = queue_records(outbox, 1, receiver.url)
+    report = drain_here(outbox, 30)
+    assert (report.sent, report.left) == (1, 0)
+    assert receiver.posted_keys == [key, key]  # the same key on the retry
+    assert_delivered_exactly(receiver, [key])
+
+
+def test_a_drain_trims_an_outbox_over_the_event_cap_before_sending(
+    tmp_path: Path, receiver: HeapReceiver
+) -> None:
+    """The drain every sender and flush runs, in this process, over real HTTP.
+
+    A cap above one bulk request (1,000 events), so that batches are cut too.
+    """
+    cap = 1200
+    keys = queue_records(Outbox(tmp_path / "outbox"), cap + 50, receiver.url)
+    result = drain_here(Outbox(tmp_path / "outbox", max_events=cap), 120)
+    assert (result.sent, result.left) == (cap, 0)
+    assert receiver.posted_keys == keys[50:]  # the 50 oldest were never posted
+    assert len(receiver.accepted) == cap
+    assert queued_keys(tmp_path) == []
+
+
+def test_a_drain_trims_an_outbox_over_the_byte_cap_before_sending(
+    tmp_path: Path, receiver: HeapReceiver
+) -> None:
+    keys = queue_records(Outbox(tmp_path / "outbox"), 30, receiver.url, padding=200)
+    sizes = [path.stat().st_size for path in sorted((tmp_path / "outbox").iterdir())]
+    assert sum(sizes) > MAX_BYTES
+    dropped = next(n for n in range(len(sizes)) if sum(sizes[n:]) <= MAX_BYTES)
+    assert dropped > 0
+
+    result = drain_here(Outbox(tmp_path / "outbox"), 120)
+    assert (result.sent, result.left) == (len(keys) - dropped, 0)
+    assert receiver.posted_keys == keys[dropped:]
+    assert queued_keys(tmp_path) == []
