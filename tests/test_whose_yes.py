@@ -189,6 +189,22 @@ def test_another_users_yes_is_theirs_and_their_no_counts_for_everyone(
 
 
 @needs_root
+def test_a_copied_project_directory_keeps_the_answer_of_whoever_owns_the_copy(
+    in_home: Path,
+) -> None:
+    """A copy you make is yours (``cp -r``); one that keeps its owner is not."""
+    original = in_home / "original"
+    original.mkdir()
+    someone_elses(original / ".telemetry", True)
+    yours = shutil.copytree(original, in_home / "copied-by-you")
+    os.chown(yours / ".telemetry", os.geteuid(), os.getegid())
+    theirs = shutil.copytree(original, in_home / "copied-as-it-was")
+    os.chown(theirs / ".telemetry", OTHER_UID, OTHER_UID)  # ``cp -a`` by root
+    assert decided(yours) == (True, "project")
+    assert decided(theirs) == (None, "undecided")
+
+
+@needs_root
 def test_asked_beside_another_users_yes_you_answer_for_yourself(
     in_home: Path, person_says_yes: Callable[[], list[str]]
 ) -> None:
