@@ -11,7 +11,9 @@ from typing import Any
 
 from benchmarks.scenarios import Scenario, share, summary
 
-HOOK_SHARE_TARGET = 1.0  # percent of the command's own process CPU
+# Percent of the command's CPU, git's answer included (issue "Whose yes, and
+# whose names"); docs/cost.md says why 1.5 is below this plugin's floor.
+HOOK_SHARE_TARGET = 1.5
 IMPORT_TARGET_MS = 5.0
 LONE_TARGET, SESSION_TARGET = 1.25, 1.03
 DELIVERY_TARGET_S, LIFETIME_TARGET_S = 90.0, 120.0
@@ -74,10 +76,10 @@ def hook_rows(found: dict[str, Any]) -> list[Row]:
     commands = ("info", "run")
     shares = {k: [_median(map(share, found[c][k])) for c in commands] for k in "BC"}
     cells = [" / ".join(f"{value:.2f} %" for value in shares[k]) for k in "BC"]
-    title = "CPU inside the plugin's hooks, share of the command's own process CPU"
+    title = "CPU inside the plugin's hooks (git included), share of the command's CPU"
     hooks = Row(
         f"{title}, consented `kedro info` / `kedro run`", (None, *cells),
-        f"<= {HOOK_SHARE_TARGET:.0f} % each", max(shares["C"]) <= HOOK_SHARE_TARGET,
+        f"<= {HOOK_SHARE_TARGET:g} % each", max(shares["C"]) <= HOOK_SHARE_TARGET,
     )  # fmt: skip
     for command in commands:
         hooks.notes.append(f"`kedro {command}`: {summary(found[command]['C'])}")
