@@ -10,7 +10,6 @@ state decides nothing.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 from pathlib import Path
@@ -109,14 +108,16 @@ def write_answer(path: Path, project: str | None, consent: bool) -> None:
     from kedro_telemetry.collect import CONSENT_VERSION
 
     limit = _CONSENT_FILE_LIMIT if project is None else _ANSWERS_FILE_LIMIT
-    content = _read_for_update(path, limit)
-    answer = {"consent": True, "version": CONSENT_VERSION} if consent else None
+    found = _read_mapping(path, limit)
+    content = {} if isinstance(found, ConsentFile) else found  # nothing to keep
+    answer: dict[str, Any] = {"consent": consent}
+    if consent:
+        answer["version"] = CONSENT_VERSION
     if project is not None:
-        content[project] = answer or {"consent": False}
+        content[project] = answer
     else:
-        content.update(answer or {"consent": False})
-        if not consent:
-            content.pop("version", None)
+        content.pop("version", None)  # a no agrees to no version
+        content.update(answer)
     _write_mapping(path, content)
 
 
@@ -160,12 +161,6 @@ def _read_mapping(path: Path, limit: int) -> dict[Any, Any] | ConsentFile:
             path, FileState.INVALID, owner=_owner(path), problem="not a YAML mapping"
         )
     return content
-
-
-def _read_for_update(path: Path, limit: int) -> dict[Any, Any]:
-    with contextlib.suppress(OSError):
-        return _parse_mapping(read_small_file(path, limit)) or {}
-    return {}
 
 
 def _write_mapping(path: Path, content: dict[Any, Any]) -> None:
